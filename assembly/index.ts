@@ -1,2 +1,10 @@
 /** The edgegrad kernel module: every export is a flat function over pointers into linear memory. */
 export * from "./fill";
+export * from "./gemm";
+export * from "./elementwise";
+export * from "./reduce";
+export * from "./softmax";
+export * from "./copy";
+export * from "./gather";
+export * from "./random";
+export * from "./optim";
