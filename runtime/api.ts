@@ -1,0 +1,53 @@
+/**
+ * Everything edgegrad offers, without loading the kernel module (for hosts that load it their
+ * own way: edge workers import the .wasm as a module, browsers fetch it). Call `initBackend(module)`
+ * before the first op. Under Deno, import `mod.ts` instead: it loads the kernels itself.
+ */
+import "./tensor_methods.ts";
+
+export { type DType, type NestedArray, Storage, Tensor } from "./tensor.ts";
+export {
+  arange,
+  type CreationOptions,
+  eye,
+  full,
+  manualSeed,
+  ones,
+  onesLike,
+  rand,
+  randn,
+  tensor,
+  type TensorOptions,
+  uniform,
+  zeros,
+  zerosLike,
+} from "./ops/creation.ts";
+export * as F from "./functional.ts";
+export { grad, type GradOptions, valueAndGrad } from "./autograd/functional.ts";
+export { isGradEnabled, noGrad, withGradMode } from "./autograd/grad_mode.ts";
+export { keep, scope } from "./autograd/scope.ts";
+export { toDot } from "./autograd/dot.ts";
+export { gradcheck, GradcheckError, type GradcheckOptions } from "./autograd/gradcheck.ts";
+export { IndexOutOfRange } from "./backend/kernels.ts";
+export { backend, hasBackend, initBackend } from "./backend/backend.ts";
+export { type KernelBuild, supportsRelaxedSimd } from "./backend/module.ts";
+
+import { backend } from "./backend/backend.ts";
+
+/** Memory figures of the allocator: live bytes and blocks, peak, and linear memory reserved. */
+export function memoryStats(): {
+  liveBytes: number;
+  liveBlocks: number;
+  peakBytes: number;
+  reservedBytes: number;
+  memoryBytes: number;
+} {
+  const a = backend().allocator;
+  return {
+    liveBytes: a.liveBytes,
+    liveBlocks: a.liveBlocks,
+    peakBytes: a.peakBytes,
+    reservedBytes: a.reservedBytes,
+    memoryBytes: a.memoryBytes,
+  };
+}

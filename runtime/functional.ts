@@ -1,0 +1,62 @@
+/**
+ * `F`: the functional ops, as `torch.nn.functional` plus the tensor math, for models written
+ * without modules. Every op records its gradient.
+ * @example
+ * import { F } from "./runtime/mod.ts";
+ * const loss = F.crossEntropy(F.linear(F.relu(F.linear(x, w1, b1)), w2, b2), labels);
+ */
+export {
+  abs,
+  add,
+  clamp,
+  div,
+  exp,
+  log,
+  log1p,
+  mul,
+  neg,
+  pow,
+  sign,
+  sqrt,
+  square,
+  sub,
+} from "./ops/arithmetic.ts";
+export { eq, ge, gt, le, lt, maximum, minimum, ne, where } from "./ops/compare.ts";
+export { argmax, argmin, logsumexp, max, mean, min, sum, variance as var } from "./ops/reduce.ts";
+export {
+  cat,
+  expand,
+  flatten,
+  narrow,
+  permute,
+  reshape,
+  slice,
+  squeeze,
+  stack,
+  transpose,
+  unsqueeze,
+} from "./ops/shape_ops.ts";
+export { gather, indexSelect } from "./ops/indexing.ts";
+export { linear, matmul } from "./ops/matmul.ts";
+export {
+  elu,
+  gelu,
+  leakyRelu,
+  logSoftmax,
+  relu,
+  sigmoid,
+  silu,
+  softmax,
+  softplus,
+  tanh,
+} from "./ops/activation.ts";
+export {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  crossEntropy,
+  huberLoss,
+  l1Loss,
+  mseLoss,
+  nllLoss,
+} from "./ops/loss.ts";
+export type { LossOptions, Reduction } from "./ops/loss.ts";

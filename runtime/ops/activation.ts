@@ -1,0 +1,97 @@
+/** Activation functions and softmax / log-softmax, each beside its gradient. */
+import type { Tensor } from "../tensor.ts";
+import {
+  binary,
+  BinaryOp,
+  softmaxBackwardKernel,
+  softmaxKernel,
+  unary,
+  UnaryOp,
+} from "../backend/kernels.ts";
+import { record } from "../autograd/engine.ts";
+import { expectFloat } from "./broadcast.ts";
+import { normalizeDim } from "../shape.ts";
+import { reshape } from "./shape_ops.ts";
+
+/** max(x, 0). */
+export function relu(x: Tensor): Tensor {
+  expectFloat("relu", x);
+  const out = unary(UnaryOp.Relu, x);
+  return record(out, "relu", [x], (g) => [binary("relu", BinaryOp.ReluGrad, g, x)]);
+}
+
+/** x for x > 0, negativeSlope·x otherwise (PyTorch's default slope 0.01). */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  expectFloat("leakyRelu", x);
+  const out = unary(UnaryOp.LeakyRelu, x, negativeSlope);
+  return record(out, "leakyRelu", [x], (g) => [
+    binary("leakyRelu", BinaryOp.LeakyReluGrad, g, x, negativeSlope),
+  ]);
+}
+
+/** 1 / (1 + e^−x), computed without overflow for large |x|. */
+export function sigmoid(x: Tensor): Tensor {
+  expectFloat("sigmoid", x);
+  const out = unary(UnaryOp.Sigmoid, x);
+  // σ' = σ(1 − σ), from the output
+  return record(out, "sigmoid", [x], (g) => [binary("sigmoid", BinaryOp.SigmoidGrad, g, out)]);
+}
+
+/** Hyperbolic tangent. */
+export function tanh(x: Tensor): Tensor {
+  expectFloat("tanh", x);
+  const out = unary(UnaryOp.Tanh, x);
+  // tanh' = 1 − tanh², from the output
+  return record(out, "tanh", [x], (g) => [binary("tanh", BinaryOp.TanhGrad, g, out)]);
+}
+
+/** log(1 + e^x), stable for large |x|; its derivative is σ(x). */
+export function softplus(x: Tensor): Tensor {
+  expectFloat("softplus", x);
+  const out = unary(UnaryOp.Softplus, x);
+  return record(out, "softplus", [x], (g) => [binary("softplus", BinaryOp.SoftplusGrad, g, x)]);
+}
+
+/** GELU, exact form x·Φ(x) (PyTorch's default); derivative Φ(x) + x·φ(x). */
+export function gelu(x: Tensor): Tensor {
+  expectFloat("gelu", x);
+  const out = unary(UnaryOp.Gelu, x);
+  return record(out, "gelu", [x], (g) => [binary("gelu", BinaryOp.GeluGrad, g, x)]);
+}
+
+/** x for x > 0, alpha·(e^x − 1) otherwise. */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  expectFloat("elu", x);
+  const out = unary(UnaryOp.Elu, x, alpha);
+  return record(out, "elu", [x], (g) => [binary("elu", BinaryOp.EluGrad, g, x, alpha)]);
+}
+
+/** x·σ(x) (also called swish). */
+export function silu(x: Tensor): Tensor {
+  expectFloat("silu", x);
+  const out = unary(UnaryOp.Silu, x);
+  return record(out, "silu", [x], (g) => [binary("silu", BinaryOp.SiluGrad, g, x)]);
+}
+
+/**
+ * e^x / Σ e^x along `dim`, max-subtracted (finite and exact for logits of ±1e4).
+ * @example softmax(logits, 1) // rows sum to 1
+ */
+export function softmax(x: Tensor, dim = -1): Tensor {
+  expectFloat("softmax", x);
+  const d = normalizeDim("softmax", dim, x.ndim);
+  if (x.ndim === 0) return reshape(softmax(reshape(x, [1]), 0), []);
+  const out = softmaxKernel(x, d, false);
+  // gx = y·(g − Σ g·y)
+  return record(out, "softmax", [x], (g) => [softmaxBackwardKernel(g, out, d, false)]);
+}
+
+/** log(softmax(x)) along `dim`, computed as x − max − log Σ e^(x − max). */
+export function logSoftmax(x: Tensor, dim = -1): Tensor {
+  expectFloat("logSoftmax", x);
+  const d = normalizeDim("logSoftmax", dim, x.ndim);
+  if (x.ndim === 0) return reshape(logSoftmax(reshape(x, [1]), 0), []);
+  const out = softmaxKernel(x, d, true);
+  // gx = g − softmax·Σ g
+  return record(out, "logSoftmax", [x], (g) => [softmaxBackwardKernel(g, out, d, true)]);
+}
