@@ -1,1 +1,138 @@
-// Kernels of this file are being written; see runtime/backend/exports.ts for their contract.
+// Single-precision GEMM: C = op(A)·op(B) (+ C) (+ bias) (then relu), after Goto/BLIS.
+//
+// Loops, outermost first: columns of C in blocks of NC; k in blocks of KC, packing
+// op(B)[KC×NC] into B̃ (NR-column panels); rows of C in blocks of MC, packing op(A)[MC×KC]
+// into Ã (MR-row panels); then every NR-panel of B̃ (kept in L1) against every MR-panel of Ã
+// (kept in L2) through the 6×8 register-blocked micro-kernel. Packing turns all four transpose
+// cases into the one layout the micro-kernel reads. Tiles cut by the edge of C go through a
+// small scratch tile so the micro-kernel always runs whole.
+import { microKernel, MR, NR } from "./gemm_micro";
+import { packA, packB } from "./gemm_pack";
+
+/** Depth of a packed block (k). */
+const KC = 256;
+/** Rows of C per packed Ã block (a multiple of MR). */
+const MC = 120;
+/** Columns of C per packed B̃ block (a multiple of NR). */
+const NC = 512;
+
+// @ts-ignore: decorator
+@inline
+function roundUp(n: i32, to: i32): i32 {
+  return (n + to - 1) / to * to;
+}
+
+// @ts-ignore: decorator
+@inline
+function alignBytes(n: usize): usize {
+  return (n + 63) & ~(<usize>63);
+}
+
+/** Bytes of scratch a gemm call of this size needs: Ã, B̃ and one edge tile. */
+export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
+  const kc = <usize>max(min(K, KC), 1);
+  const packedA = alignBytes((<usize>roundUp(max(min(M, MC), 1), MR) * kc) << 2);
+  const packedB = alignBytes((<usize>roundUp(max(min(N, NC), 1), NR) * kc) << 2);
+  const tile = alignBytes(<usize>(MR * NR) << 2);
+  return packedA + packedB + tile;
+}
+
+/**
+ * C[M×N] = op(A)·op(B) (+ beta·C) (+ bias) (then relu), rows rowStart..rowEnd of C only.
+ * op(A) is A[M×K] (lda ≥ K) when transA = 0, or Aᵀ with A stored [K×M] (lda ≥ M) when 1; the same
+ * for B ([K×N] or [N×K]). beta is 0 (overwrite) or 1 (accumulate). bias: 0 or a pointer to N floats
+ * added to every row. act: 0 none, 1 relu. workspace: gemmWorkspaceBytes(M, N, K) bytes, 64-aligned.
+ */
+export function gemm(
+  transA: i32, transB: i32, M: i32, N: i32, K: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
+  beta: f32, bias: usize, act: i32, rowStart: i32, rowEnd: i32, workspace: usize,
+): void {
+  rowStart = max(rowStart, 0);
+  rowEnd = min(rowEnd, M);
+  if (rowEnd <= rowStart || N <= 0) return;
+  const relu = act == 1;
+  const accumulate = beta != 0;
+  if (K <= 0) {
+    epilogueOnly(N, c, ldc, accumulate, bias, relu, rowStart, rowEnd);
+    return;
+  }
+  const kcMax = min(K, KC);
+  const packedA = workspace;
+  const packedB = packedA + alignBytes((<usize>roundUp(min(M, MC), MR) * <usize>kcMax) << 2);
+  const tile = packedB + alignBytes((<usize>roundUp(min(N, NC), NR) * <usize>kcMax) << 2);
+  const cRow = <usize>ldc << 2;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      // The first k-block starts from C (beta = 1) or zero and adds the bias; later ones add to C.
+      const fromC = pc > 0 || accumulate;
+      const biasBlock = pc == 0 ? bias : 0;
+      const reluBlock = relu && pc + kc == K;
+      packB(transB, b, ldb, pc, kc, jc, nc, packedB);
+      for (let ic = rowStart; ic < rowEnd; ic += MC) {
+        const mc = min(MC, rowEnd - ic);
+        packA(transA, a, lda, ic, mc, pc, kc, packedA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min(NR, nc - jr);
+          const pb = packedB + ((<usize>jr * <usize>kc) << 2);
+          const biasTile = biasBlock != 0 ? biasBlock + (<usize>(jc + jr) << 2) : 0;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = min(MR, mc - ir);
+            const pa = packedA + ((<usize>ir * <usize>kc) << 2);
+            const ct = c + <usize>(ic + ir) * cRow + (<usize>(jc + jr) << 2);
+            if (rows == MR && cols == NR) {
+              microKernel(kc, pa, pb, ct, cRow, fromC, biasTile, reluBlock);
+            } else {
+              edgeTile(kc, pa, pb, ct, cRow, rows, cols, fromC, biasTile, reluBlock, tile);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** A tile cut by the edge of C: run the whole micro-kernel on a scratch tile, copy back the part. */
+function edgeTile(
+  kc: i32, pa: usize, pb: usize, c: usize, cRow: usize, rows: i32, cols: i32,
+  fromC: bool, bias: usize, relu: bool, tile: usize,
+): void {
+  const tileRow = <usize>NR << 2;
+  for (let r = 0; r < MR; r++) {
+    for (let j = 0; j < NR; j++) {
+      let value: f32 = 0;
+      if (r < rows && j < cols) {
+        if (fromC) value = load<f32>(c + <usize>r * cRow + (<usize>j << 2));
+        if (bias != 0) value += load<f32>(bias + (<usize>j << 2));
+      }
+      store<f32>(tile + <usize>r * tileRow + (<usize>j << 2), value);
+    }
+  }
+  microKernel(kc, pa, pb, tile, tileRow, true, 0, relu);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      store<f32>(
+        c + <usize>r * cRow + (<usize>j << 2),
+        load<f32>(tile + <usize>r * tileRow + (<usize>j << 2)),
+      );
+    }
+  }
+}
+
+/** K = 0: C = beta·C + bias, then the activation. */
+function epilogueOnly(
+  N: i32, c: usize, ldc: i32, accumulate: bool, bias: usize, relu: bool,
+  rowStart: i32, rowEnd: i32,
+): void {
+  for (let i = rowStart; i < rowEnd; i++) {
+    const row = c + ((<usize>i * <usize>ldc) << 2);
+    for (let j = 0; j < N; j++) {
+      const at = row + (<usize>j << 2);
+      let value: f32 = accumulate ? load<f32>(at) : 0;
+      if (bias != 0) value += load<f32>(bias + (<usize>j << 2));
+      store<f32>(at, relu ? max(value, 0) : value);
+    }
+  }
+}

@@ -1,1 +1,167 @@
-// Kernels of this file are being written; see runtime/backend/exports.ts for their contract.
+// Fused optimizer updates, one parameter tensor per call, following torch.optim's single-tensor
+// implementations step for step. Loop variants are specialised at compile time on the flags, so
+// the per-element work has no branches.
+import { madd } from "./vector";
+
+// @ts-ignore: decorator
+@inline function sgdLoop(
+  param: usize, grad: usize, buffer: usize, n: i32,
+  lr: f32, momentum: f32, dampening: f32, weightDecay: f32,
+  decay: bool, hasMomentum: bool, nesterov: bool, firstStep: bool,
+): void {
+  const vNegLr = f32x4.splat(-lr);
+  const vMomentum = f32x4.splat(momentum);
+  const vKeep = f32x4.splat(<f32>1 - dampening);
+  const vDecay = f32x4.splat(weightDecay);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const p = v128.load(param + o);
+    let d = v128.load(grad + o);
+    if (decay) d = madd(vDecay, p, d);
+    if (hasMomentum) {
+      let b = d;
+      if (!firstStep) b = madd(vKeep, d, f32x4.mul(vMomentum, v128.load(buffer + o)));
+      v128.store(buffer + o, b);
+      d = nesterov ? madd(vMomentum, b, d) : b;
+    }
+    v128.store(param + o, madd(vNegLr, d, p));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const p = load<f32>(param + o);
+    let d = load<f32>(grad + o);
+    if (decay) d = d + weightDecay * p;
+    if (hasMomentum) {
+      let b = d;
+      if (!firstStep) b = momentum * load<f32>(buffer + o) + (<f32>1 - dampening) * d;
+      store<f32>(buffer + o, b);
+      d = nesterov ? d + momentum * b : b;
+    }
+    store<f32>(param + o, p + -lr * d);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function sgdMomentum(
+  param: usize, grad: usize, buffer: usize, n: i32,
+  lr: f32, momentum: f32, dampening: f32, weightDecay: f32,
+  decay: bool, nesterov: bool, firstStep: bool,
+): void {
+  if (momentum == 0) {
+    sgdLoop(param, grad, buffer, n, lr, momentum, dampening, weightDecay, decay, false, false, false);
+  } else if (nesterov) {
+    if (firstStep) {
+      sgdLoop(param, grad, buffer, n, lr, momentum, dampening, weightDecay, decay, true, true, true);
+    } else {
+      sgdLoop(param, grad, buffer, n, lr, momentum, dampening, weightDecay, decay, true, true, false);
+    }
+  } else if (firstStep) {
+    sgdLoop(param, grad, buffer, n, lr, momentum, dampening, weightDecay, decay, true, false, true);
+  } else {
+    sgdLoop(param, grad, buffer, n, lr, momentum, dampening, weightDecay, decay, true, false, false);
+  }
+}
+
+/**
+ * PyTorch SGD for one parameter of n elements: g' = g + weightDecay·p (when weightDecay ≠ 0);
+ * with momentum ≠ 0, buf = firstStep ? g' : momentum·buf + (1 − dampening)·g' and the direction is
+ * nesterov ? g' + momentum·buf : buf (without momentum, g' itself; buf is then unused);
+ * p −= lr·direction.
+ */
+export function sgdStepF32(
+  param: usize, grad: usize, momentumBuffer: usize, n: i32,
+  lr: f32, momentum: f32, dampening: f32, weightDecay: f32, nesterov: i32, firstStep: i32,
+): void {
+  if (weightDecay != 0) {
+    sgdMomentum(
+      param, grad, momentumBuffer, n, lr, momentum, dampening, weightDecay,
+      true, nesterov != 0, firstStep != 0,
+    );
+  } else {
+    sgdMomentum(
+      param, grad, momentumBuffer, n, lr, momentum, dampening, weightDecay,
+      false, nesterov != 0, firstStep != 0,
+    );
+  }
+}
+
+// @ts-ignore: decorator
+@inline function adamLoop(
+  param: usize, grad: usize, m: usize, v: usize, n: i32,
+  beta1: f32, beta2: f32, eps: f32, weightDecay: f32, shrink: f32, stepSize: f32,
+  correction2Sqrt: f32, coupledDecay: bool, decoupledDecay: bool,
+): void {
+  const vWeight1 = f32x4.splat(<f32>1 - beta1);
+  const vBeta2 = f32x4.splat(beta2);
+  const vWeight2 = f32x4.splat(<f32>1 - beta2);
+  const vEps = f32x4.splat(eps);
+  const vDecay = f32x4.splat(weightDecay);
+  const vShrink = f32x4.splat(shrink);
+  const vNegStep = f32x4.splat(-stepSize);
+  const vCorrection2Sqrt = f32x4.splat(correction2Sqrt);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    let p = v128.load(param + o);
+    let g = v128.load(grad + o);
+    if (coupledDecay) g = madd(vDecay, p, g);
+    if (decoupledDecay) p = f32x4.mul(p, vShrink);
+    // m.lerp_(g, 1 − β1): m + (1 − β1)·(g − m)
+    let mo = v128.load(m + o);
+    mo = madd(vWeight1, f32x4.sub(g, mo), mo);
+    // v.mul_(β2).addcmul_(g, g, 1 − β2)
+    let vo = madd(vWeight2, f32x4.mul(g, g), f32x4.mul(v128.load(v + o), vBeta2));
+    v128.store(m + o, mo);
+    v128.store(v + o, vo);
+    const denominator = f32x4.add(f32x4.div(f32x4.sqrt(vo), vCorrection2Sqrt), vEps);
+    v128.store(param + o, madd(vNegStep, f32x4.div(mo, denominator), p));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    let p = load<f32>(param + o);
+    let g = load<f32>(grad + o);
+    if (coupledDecay) g = g + weightDecay * p;
+    if (decoupledDecay) p = p * shrink;
+    let mo = load<f32>(m + o);
+    mo = mo + (<f32>1 - beta1) * (g - mo);
+    const vo = load<f32>(v + o) * beta2 + (<f32>1 - beta2) * (g * g);
+    store<f32>(m + o, mo);
+    store<f32>(v + o, vo);
+    const denominator = Mathf.sqrt(vo) / correction2Sqrt + eps;
+    store<f32>(param + o, p + -stepSize * (mo / denominator));
+  }
+}
+
+/**
+ * PyTorch Adam (decoupled = 0: g += weightDecay·p) or AdamW (decoupled = 1: p *= 1 − lr·weightDecay)
+ * for one parameter of n elements. m = β1·m + (1−β1)·g (as m.lerp_(g, 1 − β1));
+ * v = β2·v + (1−β2)·g²; p −= lr · (m / biasCorrection1) / (sqrt(v / biasCorrection2) + eps),
+ * evaluated as torch does: p −= (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + eps).
+ * biasCorrection1 = 1 − β1^t and biasCorrection2 = 1 − β2^t for step t ≥ 1.
+ */
+export function adamStepF32(
+  param: usize, grad: usize, m: usize, v: usize, n: i32,
+  lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, decoupled: i32,
+  biasCorrection1: f32, biasCorrection2: f32,
+): void {
+  const stepSize = <f32>(<f64>lr / <f64>biasCorrection1);
+  const correction2Sqrt = <f32>Math.sqrt(<f64>biasCorrection2);
+  const shrink = <f32>(1.0 - <f64>lr * <f64>weightDecay);
+  if (weightDecay == 0) {
+    adamLoop(
+      param, grad, m, v, n, beta1, beta2, eps, weightDecay, shrink, stepSize, correction2Sqrt,
+      false, false,
+    );
+  } else if (decoupled != 0) {
+    adamLoop(
+      param, grad, m, v, n, beta1, beta2, eps, weightDecay, shrink, stepSize, correction2Sqrt,
+      false, true,
+    );
+  } else {
+    adamLoop(
+      param, grad, m, v, n, beta1, beta2, eps, weightDecay, shrink, stepSize, correction2Sqrt,
+      true, false,
+    );
+  }
+}

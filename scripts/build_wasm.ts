@@ -3,7 +3,7 @@
  * and `build/kernels.simd.wasm` (plain SIMD, the fallback). Skips a target whose output is newer
  * than every source file. `--check` rebuilds both with warnings treated as errors.
  */
-import { main as asc } from "npm:assemblyscript@0.28.20/asc";
+import { main as asc } from "assemblyscript/asc";
 
 const root = new URL("../", import.meta.url);
 const strict = Deno.args.includes("--check");

@@ -366,3 +366,57 @@ export function indexAddKernel(
   }
   return out;
 }
+
+/** One fused SGD update of `param` in place (PyTorch's rule; see exports.ts). */
+export function sgdStepKernel(
+  param: Tensor,
+  grad: Tensor,
+  momentumBuffer: Tensor | null,
+  options: { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; firstStep: boolean },
+): void {
+  backend().k.sgdStepF32(
+    param.ptr,
+    grad.ptr,
+    momentumBuffer?.ptr ?? 0,
+    param.size,
+    options.lr,
+    options.momentum,
+    options.dampening,
+    options.weightDecay,
+    options.nesterov ? 1 : 0,
+    options.firstStep ? 1 : 0,
+  );
+}
+
+/** One fused Adam / AdamW update of `param` in place, with its moment buffers m and v. */
+export function adamStepKernel(
+  param: Tensor,
+  grad: Tensor,
+  m: Tensor,
+  v: Tensor,
+  options: {
+    lr: number;
+    beta1: number;
+    beta2: number;
+    eps: number;
+    weightDecay: number;
+    decoupled: boolean;
+    step: number;
+  },
+): void {
+  backend().k.adamStepF32(
+    param.ptr,
+    grad.ptr,
+    m.ptr,
+    v.ptr,
+    param.size,
+    options.lr,
+    options.beta1,
+    options.beta2,
+    options.eps,
+    options.weightDecay,
+    options.decoupled ? 1 : 0,
+    1 - options.beta1 ** options.step,
+    1 - options.beta2 ** options.step,
+  );
+}

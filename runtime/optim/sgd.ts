@@ -1,0 +1,54 @@
+/** Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (PyTorch's rule). */
+import type { Tensor } from "../tensor.ts";
+import { filled, sgdStepKernel } from "../backend/kernels.ts";
+import { checkOption, Optimizer, stateTensor } from "./optimizer.ts";
+
+/** Options of SGD; the defaults are PyTorch's. */
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+/**
+ * SGD, one fused kernel call per parameter.
+ * @example
+ * const opt = new optim.SGD([w, b], { lr: 0.1, momentum: 0.9 });
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ */
+export class SGD extends Optimizer {
+  readonly options: Required<SGDOptions>;
+  private readonly buffers = new Map<Tensor, Tensor>();
+
+  constructor(params: Iterable<Tensor>, options: SGDOptions) {
+    super(params);
+    this.options = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...options };
+    const o = this.options;
+    checkOption("SGD", "lr", o.lr, o.lr >= 0);
+    checkOption("SGD", "momentum", o.momentum, o.momentum >= 0);
+    checkOption("SGD", "weightDecay", o.weightDecay, o.weightDecay >= 0);
+    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
+      throw new Error("SGD: Nesterov momentum needs momentum > 0 and dampening 0");
+    }
+  }
+
+  step(): void {
+    const o = this.options;
+    for (const p of this.params) {
+      if (p.grad === null) continue;
+      let buffer: Tensor | null = null;
+      let firstStep = false;
+      if (o.momentum !== 0) {
+        buffer = this.buffers.get(p) ?? null;
+        if (buffer === null) {
+          buffer = stateTensor(filled(p.shape, 0));
+          this.buffers.set(p, buffer);
+          firstStep = true;
+        }
+      }
+      sgdStepKernel(p, p.grad, buffer, { ...o, firstStep });
+    }
+  }
+}
