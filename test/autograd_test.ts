@@ -1,6 +1,15 @@
 /** The autodiff engine: accumulation, reuse, retainGrad, detach, noGrad, functional grad, toDot. */
 import assert from "node:assert/strict";
-import { F, grad, noGrad, randn, type Tensor, tensor, toDot, valueAndGrad } from "../runtime/mod.ts";
+import {
+  F,
+  grad,
+  noGrad,
+  randn,
+  type Tensor,
+  tensor,
+  toDot,
+  valueAndGrad,
+} from "../runtime/mod.ts";
 import { assertClose } from "./helpers.ts";
 
 Deno.test("a tensor used twice gets the sum of both paths' gradients", () => {
@@ -101,7 +110,9 @@ Deno.test("toDot names ops and shapes and draws every edge", () => {
   assert.equal(w.grad!.shape.join(), "784,10");
   const dot = toDot(loss);
   assert.match(dot, /^digraph "autodiff" \{/);
-  for (const op of ["matmul", "logSoftmax", "gather", "mean"]) assert.match(dot, new RegExp(`label="${op}"`));
+  for (const op of ["matmul", "logSoftmax", "gather", "mean"]) {
+    assert.match(dot, new RegExp(`label="${op}"`));
+  }
   assert.match(dot, /label="w\\n\[784, 10\]\\nleaf · requires grad"/);
   assert.match(dot, /\[64, 10\]/);
   const edges = dot.split("\n").filter((l) => l.includes("->"));

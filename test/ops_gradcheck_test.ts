@@ -5,7 +5,12 @@
 import assert from "node:assert/strict";
 import { F, gradcheck, manualSeed, rand, randn, type Tensor, tensor } from "../runtime/mod.ts";
 
-type Case = { label: string; inputs: () => Tensor[]; f: (...xs: Tensor[]) => Tensor; options?: object };
+type Case = {
+  label: string;
+  inputs: () => Tensor[];
+  f: (...xs: Tensor[]) => Tensor;
+  options?: object;
+};
 
 /** Inputs away from 0 by at least `margin` in absolute value (for |x|, relu, sign kinks). */
 function awayFromZero(shape: number[], margin = 0.1): Tensor {
@@ -27,9 +32,17 @@ const unaryCases = (
   f: (x: Tensor) => Tensor,
   make: (shape: number[]) => Tensor = (s) => randn(s),
 ): Case[] =>
-  unaryShapes.map((shape) => ({ label: `${name} ${JSON.stringify(shape)}`, inputs: () => [make(shape)], f }));
+  unaryShapes.map((shape) => ({
+    label: `${name} ${JSON.stringify(shape)}`,
+    inputs: () => [make(shape)],
+    f,
+  }));
 
-const broadcastPairs: [number[], number[]][] = [[[7], [7]], [[3, 1], [1, 13]], [[2, 3, 4], [4]], [[5, 1, 3], [1]], [[1], [2, 7]]];
+const broadcastPairs: [number[], number[]][] = [[[7], [7]], [[3, 1], [1, 13]], [[2, 3, 4], [4]], [[
+  5,
+  1,
+  3,
+], [1]], [[1], [2, 7]]];
 const binaryCases = (
   name: string,
   f: (a: Tensor, b: Tensor) => Tensor,
@@ -43,9 +56,21 @@ const binaryCases = (
 
 /** Gradient-check cases, keyed by the name under which F exports the op. */
 const cases: Record<string, Case[]> = {
-  add: [...binaryCases("add", F.add), { label: "add scalar", inputs: () => [randn([7])], f: (x) => F.add(x, 3) }],
-  sub: [...binaryCases("sub", F.sub), { label: "sub scalar", inputs: () => [randn([7])], f: (x) => F.sub(x, 3) }],
-  mul: [...binaryCases("mul", F.mul), { label: "mul scalar", inputs: () => [randn([7])], f: (x) => F.mul(x, -2.5) }],
+  add: [...binaryCases("add", F.add), {
+    label: "add scalar",
+    inputs: () => [randn([7])],
+    f: (x) => F.add(x, 3),
+  }],
+  sub: [...binaryCases("sub", F.sub), {
+    label: "sub scalar",
+    inputs: () => [randn([7])],
+    f: (x) => F.sub(x, 3),
+  }],
+  mul: [...binaryCases("mul", F.mul), {
+    label: "mul scalar",
+    inputs: () => [randn([7])],
+    f: (x) => F.mul(x, -2.5),
+  }],
   div: [
     ...binaryCases("div", F.div, (s) => awayFromZero(s, 0.5)),
     { label: "div scalar", inputs: () => [randn([7])], f: (x) => F.div(x, 4) },
@@ -53,7 +78,11 @@ const cases: Record<string, Case[]> = {
   pow: [
     { label: "pow scalar", inputs: () => [positive([7])], f: (x) => F.pow(x, 2.5) },
     { label: "pow tensor", inputs: () => [positive([3, 4]), randn([4])], f: (a, b) => F.pow(a, b) },
-    { label: "pow integer exponent, negative base", inputs: () => [randn([13])], f: (x) => F.pow(x, 3) },
+    {
+      label: "pow integer exponent, negative base",
+      inputs: () => [randn([13])],
+      f: (x) => F.pow(x, 3),
+    },
   ],
   neg: unaryCases("neg", F.neg),
   exp: unaryCases("exp", F.exp),
@@ -70,8 +99,8 @@ const cases: Record<string, Case[]> = {
       f: (a, b) => F.where(F.gt(a, 0), a, b),
     },
   ],
-  maximum: binaryCases("maximum", F.maximum),
-  minimum: binaryCases("minimum", F.minimum),
+  maximum: latticeCases("maximum", F.maximum),
+  minimum: latticeCases("minimum", F.minimum),
   sum: [
     { label: "sum all", inputs: () => [randn([3, 7])], f: (x) => F.sum(x) },
     { label: "sum dim 1 keepdim", inputs: () => [randn([3, 7, 2])], f: (x) => F.sum(x, 1, true) },
@@ -80,7 +109,11 @@ const cases: Record<string, Case[]> = {
   mean: [
     { label: "mean all", inputs: () => [randn([13])], f: (x) => F.mean(x) },
     { label: "mean dim -1", inputs: () => [randn([3, 7])], f: (x) => F.mean(x, -1) },
-    { label: "mean dims [0, 1] keepdim", inputs: () => [randn([2, 3, 5])], f: (x) => F.mean(x, [0, 1], true) },
+    {
+      label: "mean dims [0, 1] keepdim",
+      inputs: () => [randn([2, 3, 5])],
+      f: (x) => F.mean(x, [0, 1], true),
+    },
   ],
   max: [
     { label: "max all", inputs: () => [randn([13])], f: (x) => F.max(x) },
@@ -92,28 +125,64 @@ const cases: Record<string, Case[]> = {
   ],
   logsumexp: [
     { label: "logsumexp dim 1", inputs: () => [randn([3, 7])], f: (x) => F.logsumexp(x, 1) },
-    { label: "logsumexp dim 0 keepdim", inputs: () => [randn([13, 2])], f: (x) => F.logsumexp(x, 0, true) },
+    {
+      label: "logsumexp dim 0 keepdim",
+      inputs: () => [randn([13, 2])],
+      f: (x) => F.logsumexp(x, 0, true),
+    },
   ],
   var: [
     { label: "var all", inputs: () => [randn([13])], f: (x) => F.var(x) },
     { label: "var dim 1 unbiased", inputs: () => [randn([3, 7])], f: (x) => F.var(x, 1) },
-    { label: "var dim 0 biased", inputs: () => [randn([5, 3])], f: (x) => F.var(x, 0, { correction: 0 }) },
+    {
+      label: "var dim 0 biased",
+      inputs: () => [randn([5, 3])],
+      f: (x) => F.var(x, 0, { correction: 0 }),
+    },
   ],
-  reshape: [{ label: "reshape", inputs: () => [randn([3, 4])], f: (x) => F.reshape(x, [2, -1, 3]) }],
+  reshape: [{
+    label: "reshape",
+    inputs: () => [randn([3, 4])],
+    f: (x) => F.reshape(x, [2, -1, 3]),
+  }],
   flatten: [{ label: "flatten 1..", inputs: () => [randn([2, 3, 4])], f: (x) => F.flatten(x, 1) }],
   squeeze: [{ label: "squeeze", inputs: () => [randn([3, 1, 2])], f: (x) => F.squeeze(x) }],
   unsqueeze: [{ label: "unsqueeze", inputs: () => [randn([3, 2])], f: (x) => F.unsqueeze(x, 1) }],
-  transpose: [{ label: "transpose", inputs: () => [randn([3, 7])], f: (x) => F.transpose(x, 0, 1) }],
-  permute: [{ label: "permute", inputs: () => [randn([2, 3, 4])], f: (x) => F.permute(x, [2, 0, 1]) }],
+  transpose: [{
+    label: "transpose",
+    inputs: () => [randn([3, 7])],
+    f: (x) => F.transpose(x, 0, 1),
+  }],
+  permute: [{
+    label: "permute",
+    inputs: () => [randn([2, 3, 4])],
+    f: (x) => F.permute(x, [2, 0, 1]),
+  }],
   expand: [{ label: "expand", inputs: () => [randn([3, 1])], f: (x) => F.expand(x, [2, 3, 5]) }],
   cat: [
-    { label: "cat dim 0", inputs: () => [randn([2, 3]), randn([5, 3])], f: (a, b) => F.cat([a, b], 0) },
-    { label: "cat dim 1", inputs: () => [randn([2, 1]), randn([2, 7])], f: (a, b) => F.cat([a, b, a], 1) },
+    {
+      label: "cat dim 0",
+      inputs: () => [randn([2, 3]), randn([5, 3])],
+      f: (a, b) => F.cat([a, b], 0),
+    },
+    {
+      label: "cat dim 1",
+      inputs: () => [randn([2, 1]), randn([2, 7])],
+      f: (a, b) => F.cat([a, b, a], 1),
+    },
   ],
-  stack: [{ label: "stack dim 1", inputs: () => [randn([2, 3]), randn([2, 3])], f: (a, b) => F.stack([a, b], 1) }],
+  stack: [{
+    label: "stack dim 1",
+    inputs: () => [randn([2, 3]), randn([2, 3])],
+    f: (a, b) => F.stack([a, b], 1),
+  }],
   narrow: [{ label: "narrow", inputs: () => [randn([3, 7])], f: (x) => F.narrow(x, 1, 2, 4) }],
   slice: [
-    { label: "slice step 2", inputs: () => [randn([7, 3])], f: (x) => F.slice(x, 0, 1, undefined, 2) },
+    {
+      label: "slice step 2",
+      inputs: () => [randn([7, 3])],
+      f: (x) => F.slice(x, 0, 1, undefined, 2),
+    },
     { label: "slice negative", inputs: () => [randn([2, 13])], f: (x) => F.slice(x, -1, -5, -1) },
   ],
   gather: [{
@@ -132,12 +201,28 @@ const cases: Record<string, Case[]> = {
     { label: "matmul 2-D · 1-D", inputs: () => [randn([3, 13]), randn([13])], f: F.matmul },
     { label: "matmul 1-D · 1-D", inputs: () => [randn([7]), randn([7])], f: F.matmul },
     { label: "matmul batched", inputs: () => [randn([2, 3, 4]), randn([2, 4, 5])], f: F.matmul },
-    { label: "matmul broadcast batch", inputs: () => [randn([2, 1, 3, 4]), randn([3, 4, 2])], f: F.matmul },
-    { label: "matmul batch · matrix", inputs: () => [randn([3, 7, 4]), randn([4, 1])], f: F.matmul },
+    {
+      label: "matmul broadcast batch",
+      inputs: () => [randn([2, 1, 3, 4]), randn([3, 4, 2])],
+      f: F.matmul,
+    },
+    {
+      label: "matmul batch · matrix",
+      inputs: () => [randn([3, 7, 4]), randn([4, 1])],
+      f: F.matmul,
+    },
   ],
   linear: [
-    { label: "linear with bias", inputs: () => [randn([5, 7]), randn([3, 7]), randn([3])], f: F.linear },
-    { label: "linear 3-D input, no bias", inputs: () => [randn([2, 3, 7]), randn([4, 7])], f: (x, w) => F.linear(x, w) },
+    {
+      label: "linear with bias",
+      inputs: () => [randn([5, 7]), randn([3, 7]), randn([3])],
+      f: F.linear,
+    },
+    {
+      label: "linear 3-D input, no bias",
+      inputs: () => [randn([2, 3, 7]), randn([4, 7])],
+      f: (x, w) => F.linear(x, w),
+    },
   ],
   relu: unaryCases("relu", F.relu, (s) => awayFromZero(s)),
   leakyRelu: unaryCases("leakyRelu", (x) => F.leakyRelu(x, 0.2), (s) => awayFromZero(s)),
@@ -149,24 +234,48 @@ const cases: Record<string, Case[]> = {
   silu: unaryCases("silu", F.silu),
   softmax: [
     { label: "softmax dim 1", inputs: () => [randn([3, 7])], f: (x) => F.softmax(x, 1) },
-    { label: "softmax dim 0 (inner > 1)", inputs: () => [randn([5, 3, 2])], f: (x) => F.softmax(x, 0) },
+    {
+      label: "softmax dim 0 (inner > 1)",
+      inputs: () => [randn([5, 3, 2])],
+      f: (x) => F.softmax(x, 0),
+    },
   ],
   logSoftmax: [
     { label: "logSoftmax dim 1", inputs: () => [randn([3, 13])], f: (x) => F.logSoftmax(x, 1) },
-    { label: "logSoftmax dim 1 (inner > 1)", inputs: () => [randn([2, 5, 3])], f: (x) => F.logSoftmax(x, 1) },
+    {
+      label: "logSoftmax dim 1 (inner > 1)",
+      inputs: () => [randn([2, 5, 3])],
+      f: (x) => F.logSoftmax(x, 1),
+    },
   ],
   mseLoss: [
-    { label: "mseLoss", inputs: () => [randn([7, 3]), randn([7, 3])], f: (a, b) => F.mseLoss(a, b) },
-    { label: "mseLoss sum", inputs: () => [randn([13])], f: (a) => F.mseLoss(a, F.mul(a, 0).add(1), { reduction: "sum" }) },
+    {
+      label: "mseLoss",
+      inputs: () => [randn([7, 3]), randn([7, 3])],
+      f: (a, b) => F.mseLoss(a, b),
+    },
+    {
+      label: "mseLoss sum",
+      inputs: () => [randn([13])],
+      f: (a) => F.mseLoss(a, F.mul(a, 0).add(1), { reduction: "sum" }),
+    },
   ],
-  l1Loss: [{ label: "l1Loss", inputs: () => [randn([7, 3]), randn([7, 3])], f: (a, b) => F.l1Loss(a, b) }],
+  l1Loss: [{
+    label: "l1Loss",
+    inputs: () => [randn([7, 3]), randn([7, 3])],
+    f: (a, b) => F.l1Loss(a, b),
+  }],
   huberLoss: [{
     label: "huberLoss both branches",
     inputs: () => [F.mul(randn([13]), 2), randn([13])],
     f: (a, b) => F.huberLoss(a, b, { delta: 0.8 }),
   }],
   crossEntropy: [
-    { label: "crossEntropy [N, C]", inputs: () => [randn([5, 7])], f: (x) => F.crossEntropy(x, int([0, 6, 3, 3, 1])) },
+    {
+      label: "crossEntropy [N, C]",
+      inputs: () => [randn([5, 7])],
+      f: (x) => F.crossEntropy(x, int([0, 6, 3, 3, 1])),
+    },
     {
       label: "crossEntropy [N, C, d] none",
       inputs: () => [randn([2, 3, 4])],
@@ -180,7 +289,8 @@ const cases: Record<string, Case[]> = {
   }],
   binaryCrossEntropy: [{
     label: "binaryCrossEntropy",
-    inputs: () => [F.sigmoid(randn([13])), rand([13])],
+    // probabilities in [0.2, 0.8]: near 0 or 1 the curvature of log makes finite differences coarse
+    inputs: () => [F.add(F.mul(rand([13]), 0.6), 0.2), rand([13])],
     f: (p, y) => F.binaryCrossEntropy(p, y),
   }],
   binaryCrossEntropyWithLogits: [{
@@ -189,6 +299,22 @@ const cases: Record<string, Case[]> = {
     f: (x, y) => F.binaryCrossEntropyWithLogits(x, y),
   }],
 };
+
+/**
+ * Pairs for maximum/minimum whose elements differ by at least 0.25 (a on odd quarters, b on
+ * halves), so that no finite-difference step crosses the kink where a = b.
+ */
+function latticeCases(name: string, f: (a: Tensor, b: Tensor) => Tensor): Case[] {
+  const lattice = (shape: number[], offset: number) => {
+    const values = (randn(shape).data() as Float32Array).map((v) => Math.round(v * 2) / 2 + offset);
+    return tensor(values, { shape });
+  };
+  return broadcastPairs.map(([sa, sb]) => ({
+    label: `${name} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`,
+    inputs: () => [lattice(sa, 0.25), lattice(sb, 0)],
+    f,
+  }));
+}
 
 function awayFromBounds(shape: number[]): Tensor {
   const values = (randn(shape).data() as Float32Array).map((v) =>
@@ -199,7 +325,8 @@ function awayFromBounds(shape: number[]): Tensor {
 
 /** Ops of F with no gradient to check, and why. */
 const notDifferentiable: Record<string, string> = {
-  eq: "a comparison: piecewise constant, its gradient is zero almost everywhere and none is recorded",
+  eq:
+    "a comparison: piecewise constant, its gradient is zero almost everywhere and none is recorded",
   ne: "a comparison",
   lt: "a comparison",
   le: "a comparison",

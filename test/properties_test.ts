@@ -21,12 +21,21 @@ const broadcastPair = shapeArb.chain((shape) =>
     fc.constant(shape),
     fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
     fc.integer({ min: 0, max: shape.length }),
-  ).map(([s, ones, drop]) => [s, s.map((d, i) => (ones[i] ? 1 : d)).slice(drop)] as [number[], number[]])
+  ).map(([s, ones, drop]) =>
+    [s, s.map((d, i) => (ones[i] ? 1 : d)).slice(drop)] as [number[], number[]]
+  )
 );
 
-function referenceBroadcast(a: number[], sa: number[], b: number[], sb: number[], f: (x: number, y: number) => number) {
+function referenceBroadcast(
+  a: number[],
+  sa: number[],
+  b: number[],
+  sb: number[],
+  f: (x: number, y: number) => number,
+) {
   const rank = Math.max(sa.length, sb.length);
-  const pa = [...Array(rank - sa.length).fill(1), ...sa], pb = [...Array(rank - sb.length).fill(1), ...sb];
+  const pa = [...Array(rank - sa.length).fill(1), ...sa],
+    pb = [...Array(rank - sb.length).fill(1), ...sb];
   const out = pa.map((d, i) => Math.max(d, pb[i]));
   const result: number[] = [];
   const index = new Array(rank).fill(0);
@@ -50,7 +59,12 @@ Deno.test("broadcast add/mul/sub match a JS reference, both argument orders", ()
     fc.property(broadcastPair, fc.boolean(), ([s1, s2], swap) => {
       const [sa, sb] = swap ? [s2, s1] : [s1, s2];
       const a = iota(sa, 0.5), b = iota(sb, 0.25);
-      for (const [op, f] of [[F.add, (x: number, y: number) => x + y], [F.mul, (x: number, y: number) => x * y], [F.sub, (x: number, y: number) => x - y]] as const) {
+      for (
+        const [op, f] of [[F.add, (x: number, y: number) => x + y], [
+          F.mul,
+          (x: number, y: number) => x * y,
+        ], [F.sub, (x: number, y: number) => x - y]] as const
+      ) {
         const out = op(tensor(a, { shape: sa }), tensor(b, { shape: sb }));
         const expected = referenceBroadcast(a, sa, b, sb, f);
         assert.deepEqual([...out.shape], expected.shape);
@@ -68,7 +82,10 @@ Deno.test("the gradient of broadcasting is its adjoint: ⟨expand(x), y⟩ = ⟨
       const y = tensor(iota(big, 0.02), { shape: big });
       const inner = F.sum(F.mul(F.expand(x, big), y));
       inner.backward();
-      const gradDot = Array.from(x.grad!.data()).reduce((s, g, i) => s + g * iota(small, 0.01)[i], 0);
+      const gradDot = Array.from(x.grad!.data()).reduce(
+        (s, g, i) => s + g * iota(small, 0.01)[i],
+        0,
+      );
       assert.ok(Math.abs(gradDot - inner.item()) <= 1e-3 * (1 + Math.abs(inner.item())));
     }),
     { numRuns: 100 },
@@ -77,32 +94,51 @@ Deno.test("the gradient of broadcasting is its adjoint: ⟨expand(x), y⟩ = ⟨
 
 Deno.test("permute followed by the inverse permutation is the identity; matches index math", () => {
   fc.assert(
-    fc.property(shapeArb.filter((s) => s.length >= 1).chain((s) => fc.tuple(fc.constant(s), fc.shuffledSubarray([...s.keys()], { minLength: s.length, maxLength: s.length }))), ([shape, order]) => {
-      const values = iota(shape);
-      const x = tensor(values, { shape });
-      const y = F.permute(x, order);
-      assert.deepEqual([...y.shape], order.map((d) => shape[d]));
-      const inverse = new Array<number>(order.length);
-      order.forEach((d, i) => (inverse[d] = i));
-      assert.deepEqual(Array.from(F.permute(y, inverse).data()), Array.from(x.data()));
-    }),
+    fc.property(
+      shapeArb.filter((s) => s.length >= 1).chain((s) =>
+        fc.tuple(
+          fc.constant(s),
+          fc.shuffledSubarray([...s.keys()], { minLength: s.length, maxLength: s.length }),
+        )
+      ),
+      ([shape, order]) => {
+        const values = iota(shape);
+        const x = tensor(values, { shape });
+        const y = F.permute(x, order);
+        assert.deepEqual([...y.shape], order.map((d) => shape[d]));
+        const inverse = new Array<number>(order.length);
+        order.forEach((d, i) => (inverse[d] = i));
+        assert.deepEqual(Array.from(F.permute(y, inverse).data()), Array.from(x.data()));
+      },
+    ),
     { numRuns: 100 },
   );
 });
 
 Deno.test("cat then narrow gives the parts back; stack adds a dim of the count", () => {
   fc.assert(
-    fc.property(shapeArb.filter((s) => s.length >= 1), fc.integer({ min: 1, max: 3 }), fc.nat(), (shape, extra, pick) => {
-      const dim = pick % shape.length;
-      const other = shape.map((d, i) => (i === dim ? extra : d));
-      const a = tensor(iota(shape), { shape }), b = tensor(iota(other, 2), { shape: other });
-      const joined = F.cat([a, b], dim);
-      assert.equal(joined.shape[dim], shape[dim] + extra);
-      assert.deepEqual(Array.from(F.narrow(joined, dim, 0, shape[dim]).data()), Array.from(a.data()));
-      assert.deepEqual(Array.from(F.narrow(joined, dim, shape[dim], extra).data()), Array.from(b.data()));
-      const stacked = F.stack([a, a], dim);
-      assert.deepEqual([...stacked.shape], [...shape.slice(0, dim), 2, ...shape.slice(dim)]);
-    }),
+    fc.property(
+      shapeArb.filter((s) => s.length >= 1),
+      fc.integer({ min: 1, max: 3 }),
+      fc.nat(),
+      (shape, extra, pick) => {
+        const dim = pick % shape.length;
+        const other = shape.map((d, i) => (i === dim ? extra : d));
+        const a = tensor(iota(shape), { shape }), b = tensor(iota(other, 2), { shape: other });
+        const joined = F.cat([a, b], dim);
+        assert.equal(joined.shape[dim], shape[dim] + extra);
+        assert.deepEqual(
+          Array.from(F.narrow(joined, dim, 0, shape[dim]).data()),
+          Array.from(a.data()),
+        );
+        assert.deepEqual(
+          Array.from(F.narrow(joined, dim, shape[dim], extra).data()),
+          Array.from(b.data()),
+        );
+        const stacked = F.stack([a, a], dim);
+        assert.deepEqual([...stacked.shape], [...shape.slice(0, dim), 2, ...shape.slice(dim)]);
+      },
+    ),
     { numRuns: 100 },
   );
 });

@@ -10,7 +10,11 @@ Deno.test("softmax of ±1e4 logits is exact", () => {
 });
 
 Deno.test("logSoftmax of ±1e4 logits is exact", () => {
-  assertClose(F.logSoftmax(tensor(big), 1), [[0, -2e4, -1e4], [-Math.log(3), -Math.log(3), -Math.log(3)]], {
+  assertClose(F.logSoftmax(tensor(big), 1), [[0, -2e4, -1e4], [
+    -Math.log(3),
+    -Math.log(3),
+    -Math.log(3),
+  ]], {
     atol: 1e-6,
     rtol: 1e-7,
   });
@@ -39,7 +43,10 @@ Deno.test("binaryCrossEntropyWithLogits is finite and exact for logits of magnit
 });
 
 Deno.test("sigmoid, tanh and softplus saturate without NaN", () => {
-  assertClose(F.sigmoid(tensor([-1e4, 1e4, -80])), [0, 1, Math.exp(-80)], { atol: 1e-30, rtol: 1e-5 });
+  assertClose(F.sigmoid(tensor([-1e4, 1e4, -80])), [0, 1, Math.exp(-80)], {
+    atol: 1e-30,
+    rtol: 1e-5,
+  });
   assertClose(F.tanh(tensor([-1e4, 1e4])), [-1, 1]);
   assertClose(F.softplus(tensor([-1e4, 1e4, 0])), [0, 1e4, Math.LN2], { atol: 1e-7, rtol: 1e-7 });
 });

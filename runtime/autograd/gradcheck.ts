@@ -12,6 +12,7 @@ import { withGradMode } from "./grad_mode.ts";
 import { runBackward } from "./engine.ts";
 import { scope } from "./scope.ts";
 import { formatShape, stridesOf } from "../shape.ts";
+import { tensor } from "../ops/creation.ts";
 
 /** Options of gradcheck. */
 export interface GradcheckOptions {
@@ -70,8 +71,7 @@ export function gradcheck(
           "gradcheck: the output does not depend on any input through recorded ops",
         );
       }
-      const upstream = out.detach();
-      backend().f32.set(Float32Array.from(projection), upstream.ptr >>> 2);
+      const upstream = tensor(Float32Array.from(projection), { shape: out.shape });
       const grads = runBackward(out, upstream, checked.map((i) => leaves[i]));
       return checked.map((i) => {
         const g = grads.get(leaves[i]);

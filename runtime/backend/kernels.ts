@@ -372,7 +372,14 @@ export function sgdStepKernel(
   param: Tensor,
   grad: Tensor,
   momentumBuffer: Tensor | null,
-  options: { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; firstStep: boolean },
+  options: {
+    lr: number;
+    momentum: number;
+    dampening: number;
+    weightDecay: number;
+    nesterov: boolean;
+    firstStep: boolean;
+  },
 ): void {
   backend().k.sgdStepF32(
     param.ptr,
