@@ -47,4 +47,6 @@ for (let step = 1; step <= steps; step++) {
 }
 const predictions = Array.from(net(inputs).data(), (v) => v.toFixed(3));
 console.log(`XOR predictions for 00 01 10 11: ${predictions.join(" ")} (targets 0 1 1 0)`);
-console.log(`allocator: ${memoryStats().liveBytes} bytes live in ${memoryStats().liveBlocks} blocks`);
+console.log(
+  `allocator: ${memoryStats().liveBytes} bytes live in ${memoryStats().liveBlocks} blocks`,
+);

@@ -1,0 +1,23 @@
+/**
+ * `deno task bench`: every benchmark, each printing its table beside TensorFlow.js's wasm backend
+ * on the same workload in the same run. Pass names to run a subset: `... main.ts gemm`.
+ */
+import { benchGemm } from "./gemm.ts";
+import { benchMemory } from "./memory.ts";
+
+const benchmarks: Record<string, () => Promise<void>> = {
+  gemm: benchGemm,
+  memory: () => benchMemory(1000),
+};
+
+const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benchmarks);
+for (const name of chosen) {
+  const run = benchmarks[name];
+  if (run === undefined) {
+    console.error(
+      `unknown benchmark "${name}"; choose from: ${Object.keys(benchmarks).join(", ")}`,
+    );
+    Deno.exit(2);
+  }
+  await run();
+}
