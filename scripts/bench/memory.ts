@@ -6,9 +6,9 @@
  *
  * Run: `npx deno run -A scripts/bench/memory.ts [steps]` (default 1000).
  */
-import * as tf from "npm:@tensorflow/tfjs-core@4.22.0";
-import "npm:@tensorflow/tfjs@4.22.0"; // registers the gradients tfjs-core alone lacks
-import { setThreadsCount, setWasmPaths } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs"; // registers the gradients tfjs-core alone lacks
+import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import {
   F,
   manualSeed,
