@@ -8,3 +8,6 @@ export * from "./copy";
 export * from "./gather";
 export * from "./random";
 export * from "./optim";
+export * from "./conv";
+export * from "./pool";
+export * from "./norm";

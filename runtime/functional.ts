@@ -60,3 +60,6 @@ export {
   nllLoss,
 } from "./ops/loss.ts";
 export type { LossOptions, Reduction } from "./ops/loss.ts";
+export * from "./ops/conv.ts";
+export * from "./ops/pool.ts";
+export * from "./ops/norm.ts";

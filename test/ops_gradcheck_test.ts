@@ -5,12 +5,9 @@
 import assert from "node:assert/strict";
 import { F, gradcheck, manualSeed, rand, randn, type Tensor, tensor } from "../runtime/mod.ts";
 
-type Case = {
-  label: string;
-  inputs: () => Tensor[];
-  f: (...xs: Tensor[]) => Tensor;
-  options?: object;
-};
+import type { GradcheckCase as Case } from "./cases/case.ts";
+import { convCases } from "./cases/conv_cases.ts";
+import { nnCases } from "./cases/nn_cases.ts";
 
 /** Inputs away from 0 by at least `margin` in absolute value (for |x|, relu, sign kinks). */
 function awayFromZero(shape: number[], margin = 0.1): Tensor {
@@ -55,7 +52,7 @@ const binaryCases = (
   }));
 
 /** Gradient-check cases, keyed by the name under which F exports the op. */
-const cases: Record<string, Case[]> = {
+const coreCases: Record<string, Case[]> = {
   add: [...binaryCases("add", F.add), {
     label: "add scalar",
     inputs: () => [randn([7])],
@@ -322,6 +319,8 @@ function awayFromBounds(shape: number[]): Tensor {
   );
   return tensor(values, { shape });
 }
+
+const cases: Record<string, Case[]> = { ...coreCases, ...convCases, ...nnCases };
 
 /** Ops of F with no gradient to check, and why. */
 const notDifferentiable: Record<string, string> = {

@@ -6,7 +6,10 @@
  * in. `rowStart`/`rowEnd` (or the like) give the slice of the output a call computes, so a scheduler
  * can later split one call across threads that share the memory.
  */
-export interface KernelExports {
+import type { ConvExports } from "./exports_conv.ts";
+import type { NnExports } from "./exports_nn.ts";
+
+export interface KernelExports extends ConvExports, NnExports {
   memory: WebAssembly.Memory;
   /** First free byte after the module's static data. */
   heapBase(): number;

@@ -1,0 +1,2 @@
+/** Ops of this family are being written. */
+export {};
