@@ -24,6 +24,7 @@ export {
 } from "./ops/creation.ts";
 export * as F from "./functional.ts";
 export * as optim from "./optim/mod.ts";
+export * as nn from "./nn/mod.ts";
 export { grad, type GradOptions, valueAndGrad } from "./autograd/functional.ts";
 export { isGradEnabled, noGrad, withGradMode } from "./autograd/grad_mode.ts";
 export { keep, scope } from "./autograd/scope.ts";

@@ -1,0 +1,88 @@
+/** Activation modules: thin wrappers over the functional activations. */
+import type { Tensor } from "../tensor.ts";
+import { Module, type ModuleConfig } from "./module.ts";
+import * as A from "../ops/activation.ts";
+import { registerModule } from "./registry.ts";
+
+function simple(type: string, f: (x: Tensor) => Tensor) {
+  const Activation = class extends Module {
+    forward(x: Tensor): Tensor {
+      return f(x);
+    }
+    override toConfig(): ModuleConfig {
+      return { type };
+    }
+  };
+  Object.defineProperty(Activation, "name", { value: type });
+  registerModule(type, () => new Activation());
+  return Activation;
+}
+
+/** max(x, 0) elementwise. Shape in = shape out. */
+export const ReLU = simple("ReLU", A.relu);
+/** Logistic sigmoid. */
+export const Sigmoid = simple("Sigmoid", A.sigmoid);
+/** Hyperbolic tangent. */
+export const Tanh = simple("Tanh", A.tanh);
+/** GELU (exact erf form). */
+export const GELU = simple("GELU", A.gelu);
+/** x·σ(x). */
+export const SiLU = simple("SiLU", A.silu);
+/** log(1 + eˣ). */
+export const Softplus = simple("Softplus", A.softplus);
+
+/** x for x > 0, negativeSlope·x otherwise. */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return A.leakyRelu(x, this.negativeSlope);
+  }
+  override toConfig(): ModuleConfig {
+    return { type: "LeakyReLU", options: { negativeSlope: this.negativeSlope } };
+  }
+}
+registerModule("LeakyReLU", ({ options: o = {} }) => new LeakyReLU(o.negativeSlope as number));
+
+/** x for x > 0, alpha·(eˣ − 1) otherwise. */
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return A.elu(x, this.alpha);
+  }
+  override toConfig(): ModuleConfig {
+    return { type: "ELU", options: { alpha: this.alpha } };
+  }
+}
+registerModule("ELU", ({ options: o = {} }) => new ELU(o.alpha as number));
+
+/** Softmax along `dim`. */
+export class Softmax extends Module {
+  constructor(readonly dim = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return A.softmax(x, this.dim);
+  }
+  override toConfig(): ModuleConfig {
+    return { type: "Softmax", options: { dim: this.dim } };
+  }
+}
+registerModule("Softmax", ({ options: o = {} }) => new Softmax(o.dim as number));
+
+/** Log-softmax along `dim`. */
+export class LogSoftmax extends Module {
+  constructor(readonly dim = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return A.logSoftmax(x, this.dim);
+  }
+  override toConfig(): ModuleConfig {
+    return { type: "LogSoftmax", options: { dim: this.dim } };
+  }
+}
+registerModule("LogSoftmax", ({ options: o = {} }) => new LogSoftmax(o.dim as number));

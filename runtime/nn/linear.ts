@@ -1,0 +1,42 @@
+/** `Linear`: y = x·Wᵀ + b over the last dim. */
+import type { Tensor } from "../tensor.ts";
+import { Module, type ModuleConfig } from "./module.ts";
+import { parameter } from "./parameter.ts";
+import { uniform } from "../ops/creation.ts";
+import { linear } from "../ops/matmul.ts";
+import { registerModule } from "./registry.ts";
+
+/**
+ * y = x·Wᵀ + b. Input [*, inFeatures], output [*, outFeatures]. Weight and bias start as PyTorch's:
+ * U(−1/√inFeatures, 1/√inFeatures).
+ * @example const layer = new nn.Linear(784, 256); const y = layer.call(x);
+ */
+export class Linear extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(readonly inFeatures: number, readonly outFeatures: number, { bias = true } = {}) {
+    super();
+    const bound = 1 / Math.sqrt(inFeatures);
+    this.weight = parameter(uniform([outFeatures, inFeatures], -bound, bound));
+    this.bias = bias ? parameter(uniform([outFeatures], -bound, bound)) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+  override toConfig(): ModuleConfig {
+    return {
+      type: "Linear",
+      options: {
+        inFeatures: this.inFeatures,
+        outFeatures: this.outFeatures,
+        bias: this.bias !== null,
+      },
+    };
+  }
+}
+
+registerModule(
+  "Linear",
+  ({ options: o = {} }) =>
+    new Linear(o.inFeatures as number, o.outFeatures as number, { bias: o.bias as boolean }),
+);

@@ -1,0 +1,18 @@
+/** Modules (layers) in the PyTorch mould, each a thin wrapper over a functional op. */
+export { type ForwardHook, Module, type ModuleConfig } from "./module.ts";
+export { buffer, isBuffer, isParameter, parameter } from "./parameter.ts";
+export { moduleFromConfig, registerModule } from "./registry.ts";
+export { Linear } from "./linear.ts";
+export {
+  ELU,
+  GELU,
+  LeakyReLU,
+  LogSoftmax,
+  ReLU,
+  Sigmoid,
+  SiLU,
+  Softmax,
+  Softplus,
+  Tanh,
+} from "./activation.ts";
+export { Flatten, Sequential, Unflatten } from "./container.ts";

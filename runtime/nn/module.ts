@@ -1,0 +1,177 @@
+/**
+ * `Module`, in the PyTorch mould: parameters, buffers and submodules are found by walking the
+ * fields a subclass assigns (arrays of modules count, named by index), so `namedParameters()` gives
+ * PyTorch's names (`conv1.weight`, `0.bias`). `forward` is the computation; `call` runs it with
+ * the forward hooks.
+ */
+import { Tensor } from "../tensor.ts";
+import { isBuffer, isParameter } from "./parameter.ts";
+import { backend } from "../backend/backend.ts";
+import { formatShape, sameShape } from "../shape.ts";
+
+/** A function run after a module's forward: sees the inputs and the output (e.g. for Grad-CAM). */
+export type ForwardHook = (module: Module, inputs: Tensor[], output: Tensor) => void;
+
+/** What `toConfig` returns: the layer's type and the options that rebuild it. */
+export interface ModuleConfig {
+  type: string;
+  options?: Record<string, unknown>;
+  children?: ModuleConfig[];
+}
+
+/** The base of every layer and model. */
+export abstract class Module {
+  /** Training mode (dropout active, batch norm uses batch statistics) or evaluation mode. */
+  training = true;
+  private hooks: ForwardHook[] = [];
+
+  /** The computation. Input and output shapes are documented by each layer. */
+  abstract forward(...inputs: Tensor[]): Tensor;
+
+  /** Runs `forward` and then the forward hooks. */
+  call(...inputs: Tensor[]): Tensor {
+    const output = this.forward(...inputs);
+    for (const hook of this.hooks) hook(this, inputs, output);
+    return output;
+  }
+
+  /** Adds a forward hook; returns a function that removes it. */
+  registerForwardHook(hook: ForwardHook): () => void {
+    this.hooks.push(hook);
+    return () => {
+      this.hooks = this.hooks.filter((h) => h !== hook);
+    };
+  }
+
+  /** Direct submodules with their field names (array elements as `name.i`, Sequential as `i`). */
+  namedChildren(): [string, Module][] {
+    const children: [string, Module][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Module) children.push([key, value]);
+      else if (Array.isArray(value)) {
+        value.forEach((item, i) => {
+          if (item instanceof Module) children.push([this.arrayChildName(key, i), item]);
+        });
+      }
+    }
+    return children;
+  }
+
+  /** How an array field's elements are named; Sequential overrides it to give plain indices. */
+  protected arrayChildName(field: string, index: number): string {
+    return `${field}.${index}`;
+  }
+
+  /** This module and all below it, with dotted names ("" for this one). */
+  namedModules(prefix = ""): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [name, child] of this.namedChildren()) {
+      out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
+    }
+    return out;
+  }
+
+  private ownTensors(test: (t: Tensor) => boolean): [string, Tensor][] {
+    return Object.entries(this).filter((e): e is [string, Tensor] =>
+      e[1] instanceof Tensor && test(e[1])
+    );
+  }
+
+  /** Every parameter with its dotted name, in registration order. */
+  namedParameters(): [string, Tensor][] {
+    return this.namedModules().flatMap(([prefix, m]) =>
+      m.ownTensors(isParameter).map((
+        [name, t],
+      ): [string, Tensor] => [prefix ? `${prefix}.${name}` : name, t])
+    );
+  }
+
+  /** Every parameter. @example new optim.Adam(model.parameters(), { lr: 1e-3 }) */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  /** Every buffer (running statistics) with its dotted name. */
+  namedBuffers(): [string, Tensor][] {
+    return this.namedModules().flatMap(([prefix, m]) =>
+      m.ownTensors(isBuffer).map((
+        [name, t],
+      ): [string, Tensor] => [prefix ? `${prefix}.${name}` : name, t])
+    );
+  }
+
+  /** Parameters and buffers by name, as PyTorch's state_dict (the tensors themselves, not copies). */
+  stateDict(): Map<string, Tensor> {
+    return new Map([...this.namedParameters(), ...this.namedBuffers()]);
+  }
+
+  /**
+   * Copies values into this module's parameters and buffers by name. With `strict` (default) the
+   * names must match exactly; shapes must always match.
+   */
+  loadStateDict(state: Map<string, Tensor> | Record<string, Tensor>, { strict = true } = {}): void {
+    const entries = state instanceof Map ? state : new Map(Object.entries(state));
+    const own = this.stateDict();
+    if (strict) {
+      const missing = [...own.keys()].filter((k) => !entries.has(k));
+      const unexpected = [...entries.keys()].filter((k) => !own.has(k));
+      if (missing.length > 0 || unexpected.length > 0) {
+        throw new Error(
+          `loadStateDict: ${missing.length ? `missing keys ${JSON.stringify(missing)}` : ""}` +
+            `${missing.length && unexpected.length ? "; " : ""}` +
+            `${unexpected.length ? `unexpected keys ${JSON.stringify(unexpected)}` : ""}`,
+        );
+      }
+    }
+    for (const [name, target] of own) {
+      const source = entries.get(name);
+      if (source === undefined) continue;
+      if (!sameShape(source.shape, target.shape) || source.dtype !== target.dtype) {
+        throw new Error(
+          `loadStateDict: "${name}" has shape ${
+            formatShape(source.shape)
+          } (${source.dtype}) but the ` +
+            `module expects ${formatShape(target.shape)} (${target.dtype})`,
+        );
+      }
+      const b = backend();
+      const view = b.f32;
+      view.copyWithin(target.ptr >>> 2, source.ptr >>> 2, (source.ptr >>> 2) + source.size);
+    }
+  }
+
+  /** Sets training mode here and below; returns this. */
+  train(mode = true): this {
+    for (const [, m] of this.namedModules()) m.training = mode;
+    return this;
+  }
+
+  /** Sets evaluation mode here and below; returns this. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Drops every parameter's gradient. */
+  zeroGrad(): void {
+    for (const p of this.parameters()) {
+      if (p.grad !== null) {
+        p.grad.dispose();
+        p.grad = null;
+      }
+    }
+  }
+
+  /** The type and options that rebuild this module (see nn/registry.ts); layers override it. */
+  toConfig(): ModuleConfig {
+    throw new Error(`${this.constructor.name}: this module does not describe itself (toConfig)`);
+  }
+
+  /** A one-line summary. */
+  toString(): string {
+    try {
+      return `${this.constructor.name}(${JSON.stringify(this.toConfig().options ?? {})})`;
+    } catch {
+      return `${this.constructor.name}()`;
+    }
+  }
+}
