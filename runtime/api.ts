@@ -25,6 +25,18 @@ export {
 export * as F from "./functional.ts";
 export * as optim from "./optim/mod.ts";
 export * as nn from "./nn/mod.ts";
+export * as train from "./train/mod.ts";
+export * as metrics from "./metrics/mod.ts";
+export {
+  type Callback,
+  checkpoint,
+  earlyStopping,
+  evaluate,
+  fit,
+  History,
+  TrainingError,
+  type TrainingContext,
+} from "./train/mod.ts";
 export { grad, type GradOptions, valueAndGrad } from "./autograd/functional.ts";
 export { isGradEnabled, noGrad, withGradMode } from "./autograd/grad_mode.ts";
 export { keep, scope } from "./autograd/scope.ts";

@@ -13,5 +13,6 @@ import { hasBackend, initBackend } from "./backend/backend.ts";
 import { compileKernelFile, preferredBuild } from "./backend/module.ts";
 
 export * from "./api.ts";
+export * as viz from "./viz/mod.ts";
 
 if (!hasBackend()) initBackend(await compileKernelFile(preferredBuild()));
