@@ -1,8 +1,21 @@
 // Elementwise kernels: unary ops over contiguous arrays, binary ops and `where` with numpy
 // broadcasting. Each op is chosen once per call (unary) or once per row (binary, where); the loops
-// inside are specialised per op at compile time.
-import { gelu, geluDerivative, sign, sigmoid, softplus } from "./special";
+// inside are specialised per op at compile time. exp, sigmoid, tanh and silu run four lanes at a
+// time (mathf_simd); log, log1p, softplus, elu, pow and the erf-based GELU are scalar.
 import {
+  expScalar,
+  expVector,
+  sigmoidScalar,
+  sigmoidVector,
+  siluScalar,
+  siluVector,
+  tanhScalar,
+  tanhVector,
+} from "./mathf_simd";
+import { fillF32 } from "./fill";
+import { gelu, geluDerivative, sign, softplus } from "./special";
+import {
+  at,
   carryDim,
   carryStep,
   element,
@@ -75,17 +88,17 @@ const B_BCE_WITH_LOGITS_GRAD = 43;
     case U_COPY: return x;
     case U_NEG: return -x;
     case U_ABS: return Mathf.abs(x);
-    case U_EXP: return Mathf.exp(x);
+    case U_EXP: return expScalar(x);
     case U_LOG: return Mathf.log(x);
     case U_SQRT: return Mathf.sqrt(x);
     case U_RELU: return max(x, <f32>0);
     case U_LEAKY_RELU: return x > 0 ? x : x * alpha;
-    case U_SIGMOID: return sigmoid(x);
-    case U_TANH: return Mathf.tanh(x);
+    case U_SIGMOID: return sigmoidScalar(x);
+    case U_TANH: return tanhScalar(x);
     case U_SOFTPLUS: return softplus(x);
     case U_GELU: return gelu(x);
     case U_ELU: return x > 0 ? x : alpha * Mathf.expm1(x);
-    case U_SILU: return x * sigmoid(x);
+    case U_SILU: return siluScalar(x);
     case U_POW_SCALAR: return Mathf.pow(x, alpha);
     case U_ADD_SCALAR: return x + alpha;
     case U_MUL_SCALAR: return x * alpha;
@@ -107,6 +120,10 @@ const B_BCE_WITH_LOGITS_GRAD = 43;
   switch (op) {
     case U_NEG: return f32x4.neg(x);
     case U_ABS: return f32x4.abs(x);
+    case U_EXP: return expVector(x);
+    case U_SIGMOID: return sigmoidVector(x);
+    case U_TANH: return tanhVector(x);
+    case U_SILU: return siluVector(x);
     case U_SQRT: return f32x4.sqrt(x);
     case U_RELU: return f32x4.max(x, zero);
     case U_LEAKY_RELU: return v128.bitselect(x, f32x4.mul(x, alpha), f32x4.gt(x, zero));
@@ -148,16 +165,9 @@ const B_BCE_WITH_LOGITS_GRAD = 43;
   }
 }
 
-function fillOnes(out: usize, n: i32): void {
-  const one = f32x4.splat(1);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), one);
-  for (; i < n; i++) store<f32>(out + (<usize>i << 2), 1);
-}
-
 // x^alpha, with the exponents PyTorch special-cases computed the way it does.
 function powScalar(x: usize, out: usize, n: i32, alpha: f32): void {
-  if (alpha == 0) fillOnes(out, n);
+  if (alpha == 0) fillF32(out, n, 1);
   else if (alpha == 1) memory.copy(out, x, <usize>n << 2);
   else if (alpha == 2) unaryVectorLoop(U_SQUARE, x, out, n, alpha, 0);
   else if (alpha == 0.5) unaryVectorLoop(U_SQRT, x, out, n, alpha, 0);
@@ -171,17 +181,17 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, alpha: f32, beta
     case U_COPY: memory.copy(out, x, <usize>n << 2); break;
     case U_NEG: unaryVectorLoop(U_NEG, x, out, n, alpha, beta); break;
     case U_ABS: unaryVectorLoop(U_ABS, x, out, n, alpha, beta); break;
-    case U_EXP: unaryScalarLoop(U_EXP, x, out, n, alpha, beta); break;
+    case U_EXP: unaryVectorLoop(U_EXP, x, out, n, alpha, beta); break;
     case U_LOG: unaryScalarLoop(U_LOG, x, out, n, alpha, beta); break;
     case U_SQRT: unaryVectorLoop(U_SQRT, x, out, n, alpha, beta); break;
     case U_RELU: unaryVectorLoop(U_RELU, x, out, n, alpha, beta); break;
     case U_LEAKY_RELU: unaryVectorLoop(U_LEAKY_RELU, x, out, n, alpha, beta); break;
-    case U_SIGMOID: unaryScalarLoop(U_SIGMOID, x, out, n, alpha, beta); break;
-    case U_TANH: unaryScalarLoop(U_TANH, x, out, n, alpha, beta); break;
+    case U_SIGMOID: unaryVectorLoop(U_SIGMOID, x, out, n, alpha, beta); break;
+    case U_TANH: unaryVectorLoop(U_TANH, x, out, n, alpha, beta); break;
     case U_SOFTPLUS: unaryScalarLoop(U_SOFTPLUS, x, out, n, alpha, beta); break;
     case U_GELU: unaryScalarLoop(U_GELU, x, out, n, alpha, beta); break;
     case U_ELU: unaryScalarLoop(U_ELU, x, out, n, alpha, beta); break;
-    case U_SILU: unaryScalarLoop(U_SILU, x, out, n, alpha, beta); break;
+    case U_SILU: unaryVectorLoop(U_SILU, x, out, n, alpha, beta); break;
     case U_POW_SCALAR: powScalar(x, out, n, alpha); break;
     case U_ADD_SCALAR: unaryVectorLoop(U_ADD_SCALAR, x, out, n, alpha, beta); break;
     case U_MUL_SCALAR: unaryVectorLoop(U_MUL_SCALAR, x, out, n, alpha, beta); break;
@@ -220,18 +230,18 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, alpha: f32, beta
     case B_LEAKY_RELU_GRAD: return b > 0 ? a : a * alpha;
     case B_SIGMOID_GRAD: return a * (<f32>1 - b) * b;
     case B_TANH_GRAD: return a * (<f32>1 - b * b);
-    case B_SOFTPLUS_GRAD: return a * sigmoid(b);
+    case B_SOFTPLUS_GRAD: return a * sigmoidScalar(b);
     case B_GELU_GRAD: return a * geluDerivative(b);
-    case B_ELU_GRAD: return b > 0 ? a : a * alpha * Mathf.exp(b);
+    case B_ELU_GRAD: return b > 0 ? a : a * alpha * expScalar(b);
     case B_SILU_GRAD: {
-      const s = sigmoid(b);
+      const s = sigmoidScalar(b);
       return a * (s * (<f32>1 + b * (<f32>1 - s)));
     }
     case B_ABS_GRAD: return a * sign(b);
     case B_CLAMP_GRAD: return b >= alpha && b <= beta ? a : 0;
     case B_POW_SCALAR_GRAD: return alpha == 0 ? 0 : a * (alpha * Mathf.pow(b, alpha - 1));
     // Here a is the logit x and b the target.
-    case B_BCE_WITH_LOGITS_GRAD: return sigmoid(a) - b;
+    case B_BCE_WITH_LOGITS_GRAD: return sigmoidScalar(a) - b;
   }
   return unreachable();
 }
@@ -258,8 +268,18 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, alpha: f32, beta
     case B_LEAKY_RELU_GRAD: return v128.bitselect(a, f32x4.mul(a, alpha), f32x4.gt(b, zero));
     case B_SIGMOID_GRAD: return f32x4.mul(f32x4.mul(a, f32x4.sub(one, b)), b);
     case B_TANH_GRAD: return f32x4.mul(a, f32x4.sub(one, f32x4.mul(b, b)));
+    case B_SOFTPLUS_GRAD: return f32x4.mul(a, sigmoidVector(b));
+    case B_ELU_GRAD: {
+      const negative = f32x4.mul(f32x4.mul(a, alpha), expVector(b));
+      return v128.bitselect(a, negative, f32x4.gt(b, zero));
+    }
+    case B_SILU_GRAD: {
+      const s = sigmoidVector(b);
+      return f32x4.mul(a, f32x4.mul(s, f32x4.add(one, f32x4.mul(b, f32x4.sub(one, s)))));
+    }
     case B_ABS_GRAD: return f32x4.mul(a, signVector(b));
     case B_CLAMP_GRAD: return v128.and(a, v128.and(f32x4.ge(b, alpha), f32x4.le(b, beta)));
+    case B_BCE_WITH_LOGITS_GRAD: return f32x4.sub(sigmoidVector(a), b);
   }
   return unreachable();
 }
@@ -351,18 +371,18 @@ function binaryRow(
       break;
     case B_TANH_GRAD: binaryVectorRow(B_TANH_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
     case B_SOFTPLUS_GRAD:
-      binaryScalarRow(B_SOFTPLUS_GRAD, a, sa, b, sb, out, n, alpha, beta);
+      binaryVectorRow(B_SOFTPLUS_GRAD, a, sa, b, sb, out, n, alpha, beta);
       break;
     case B_GELU_GRAD: binaryScalarRow(B_GELU_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_ELU_GRAD: binaryScalarRow(B_ELU_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_SILU_GRAD: binaryScalarRow(B_SILU_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
+    case B_ELU_GRAD: binaryVectorRow(B_ELU_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
+    case B_SILU_GRAD: binaryVectorRow(B_SILU_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
     case B_ABS_GRAD: binaryVectorRow(B_ABS_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
     case B_CLAMP_GRAD: binaryVectorRow(B_CLAMP_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
     case B_POW_SCALAR_GRAD:
       binaryScalarRow(B_POW_SCALAR_GRAD, a, sa, b, sb, out, n, alpha, beta);
       break;
     case B_BCE_WITH_LOGITS_GRAD:
-      binaryScalarRow(B_BCE_WITH_LOGITS_GRAD, a, sa, b, sb, out, n, alpha, beta);
+      binaryVectorRow(B_BCE_WITH_LOGITS_GRAD, a, sa, b, sb, out, n, alpha, beta);
       break;
     default: unreachable();
   }
@@ -391,13 +411,24 @@ export function binaryF32(
   if (n <= 0 || rows <= 0) return;
   const sa = runStride(stridesA, inner);
   const sb = runStride(stridesB, inner);
+  // Rows step along dim `last` (rows > 1 implies last ≥ 0); only its wraps need carryDim.
+  const extentLast = last >= 0 ? at(shape, last) : 1;
+  const stepA = last >= 0 ? at(stridesA, last) : 0;
+  const stepB = last >= 0 ? at(stridesB, last) : 0;
+  let position = 0;
   let offsetA = 0;
   let offsetB = 0;
   for (let row = 0; row < rows; row++) {
     if (row > 0) {
-      const k = carryDim(shape, last, row);
-      offsetA += carryStep(stridesA, shape, k, last);
-      offsetB += carryStep(stridesB, shape, k, last);
+      if (++position < extentLast) {
+        offsetA += stepA;
+        offsetB += stepB;
+      } else {
+        position = 0;
+        const k = carryDim(shape, last, row);
+        offsetA += carryStep(stridesA, shape, k, last);
+        offsetB += carryStep(stridesB, shape, k, last);
+      }
     }
     binaryRow(
       op, element(a, offsetA), sa, element(b, offsetB), sb,
@@ -428,16 +459,31 @@ export function whereF32(
   const sc = runStride(stridesCond, inner);
   const sa = runStride(stridesA, inner);
   const sb = runStride(stridesB, inner);
+  const runBytesCond = <usize>sc << 2;
+  const runBytesA = <usize>sa << 2;
+  const runBytesB = <usize>sb << 2;
   const zero = f32x4.splat(0);
+  const extentLast = last >= 0 ? at(shape, last) : 1;
+  const stepCond = last >= 0 ? at(stridesCond, last) : 0;
+  const stepA = last >= 0 ? at(stridesA, last) : 0;
+  const stepB = last >= 0 ? at(stridesB, last) : 0;
+  let position = 0;
   let offsetCond = 0;
   let offsetA = 0;
   let offsetB = 0;
   for (let row = 0; row < rows; row++) {
     if (row > 0) {
-      const k = carryDim(shape, last, row);
-      offsetCond += carryStep(stridesCond, shape, k, last);
-      offsetA += carryStep(stridesA, shape, k, last);
-      offsetB += carryStep(stridesB, shape, k, last);
+      if (++position < extentLast) {
+        offsetCond += stepCond;
+        offsetA += stepA;
+        offsetB += stepB;
+      } else {
+        position = 0;
+        const k = carryDim(shape, last, row);
+        offsetCond += carryStep(stridesCond, shape, k, last);
+        offsetA += carryStep(stridesA, shape, k, last);
+        offsetB += carryStep(stridesB, shape, k, last);
+      }
     }
     let c = element(cond, offsetCond);
     let x = element(a, offsetA);
@@ -454,14 +500,11 @@ export function whereF32(
         o += 16;
       }
     }
-    const stepC = <usize>sc << 2;
-    const stepA = <usize>sa << 2;
-    const stepB = <usize>sb << 2;
     for (; i < n; i++) {
       store<f32>(o, load<f32>(c) != 0 ? load<f32>(x) : load<f32>(y));
-      c += stepC;
-      x += stepA;
-      y += stepB;
+      c += runBytesCond;
+      x += runBytesA;
+      y += runBytesB;
       o += 4;
     }
   }

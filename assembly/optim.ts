@@ -6,12 +6,12 @@ import { madd } from "./vector";
 // @ts-ignore: decorator
 @inline function sgdLoop(
   param: usize, grad: usize, buffer: usize, n: i32,
-  lr: f32, momentum: f32, dampening: f32, weightDecay: f32,
+  negLr: f32, momentum: f32, keep: f32, weightDecay: f32,
   decay: bool, hasMomentum: bool, nesterov: bool, firstStep: bool,
 ): void {
-  const vNegLr = f32x4.splat(-lr);
+  const vNegLr = f32x4.splat(negLr);
   const vMomentum = f32x4.splat(momentum);
-  const vKeep = f32x4.splat(<f32>1 - dampening);
+  const vKeep = f32x4.splat(keep);
   const vDecay = f32x4.splat(weightDecay);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -34,32 +34,32 @@ import { madd } from "./vector";
     if (decay) d = d + weightDecay * p;
     if (hasMomentum) {
       let b = d;
-      if (!firstStep) b = momentum * load<f32>(buffer + o) + (<f32>1 - dampening) * d;
+      if (!firstStep) b = momentum * load<f32>(buffer + o) + keep * d;
       store<f32>(buffer + o, b);
       d = nesterov ? d + momentum * b : b;
     }
-    store<f32>(param + o, p + -lr * d);
+    store<f32>(param + o, p + negLr * d);
   }
 }
 
 // @ts-ignore: decorator
 @inline function sgdMomentum(
   param: usize, grad: usize, buffer: usize, n: i32,
-  lr: f32, momentum: f32, dampening: f32, weightDecay: f32,
+  negLr: f32, momentum: f32, keep: f32, weightDecay: f32,
   decay: bool, nesterov: bool, firstStep: bool,
 ): void {
   if (momentum == 0) {
-    sgdLoop(param, grad, buffer, n, lr, momentum, dampening, weightDecay, decay, false, false, false);
+    sgdLoop(param, grad, buffer, n, negLr, momentum, keep, weightDecay, decay, false, false, false);
   } else if (nesterov) {
     if (firstStep) {
-      sgdLoop(param, grad, buffer, n, lr, momentum, dampening, weightDecay, decay, true, true, true);
+      sgdLoop(param, grad, buffer, n, negLr, momentum, keep, weightDecay, decay, true, true, true);
     } else {
-      sgdLoop(param, grad, buffer, n, lr, momentum, dampening, weightDecay, decay, true, true, false);
+      sgdLoop(param, grad, buffer, n, negLr, momentum, keep, weightDecay, decay, true, true, false);
     }
   } else if (firstStep) {
-    sgdLoop(param, grad, buffer, n, lr, momentum, dampening, weightDecay, decay, true, false, true);
+    sgdLoop(param, grad, buffer, n, negLr, momentum, keep, weightDecay, decay, true, false, true);
   } else {
-    sgdLoop(param, grad, buffer, n, lr, momentum, dampening, weightDecay, decay, true, false, false);
+    sgdLoop(param, grad, buffer, n, negLr, momentum, keep, weightDecay, decay, true, false, false);
   }
 }
 
@@ -71,16 +71,19 @@ import { madd } from "./vector";
  */
 export function sgdStepF32(
   param: usize, grad: usize, momentumBuffer: usize, n: i32,
-  lr: f32, momentum: f32, dampening: f32, weightDecay: f32, nesterov: i32, firstStep: i32,
+  lr: f64, momentum: f64, dampening: f64, weightDecay: f64, nesterov: i32, firstStep: i32,
 ): void {
+  // Scalars reach f32 the way torch's do: each coefficient is formed in f64, then rounded once.
+  const negLr = <f32>-lr;
+  const keep = <f32>(1.0 - dampening);
   if (weightDecay != 0) {
     sgdMomentum(
-      param, grad, momentumBuffer, n, lr, momentum, dampening, weightDecay,
+      param, grad, momentumBuffer, n, negLr, <f32>momentum, keep, <f32>weightDecay,
       true, nesterov != 0, firstStep != 0,
     );
   } else {
     sgdMomentum(
-      param, grad, momentumBuffer, n, lr, momentum, dampening, weightDecay,
+      param, grad, momentumBuffer, n, negLr, <f32>momentum, keep, 0,
       false, nesterov != 0, firstStep != 0,
     );
   }
@@ -89,12 +92,12 @@ export function sgdStepF32(
 // @ts-ignore: decorator
 @inline function adamLoop(
   param: usize, grad: usize, m: usize, v: usize, n: i32,
-  beta1: f32, beta2: f32, eps: f32, weightDecay: f32, shrink: f32, stepSize: f32,
-  correction2Sqrt: f32, coupledDecay: bool, decoupledDecay: bool,
+  weight1: f32, beta2: f32, weight2: f32, eps: f32, weightDecay: f32, shrink: f32,
+  stepSize: f32, correction2Sqrt: f32, coupledDecay: bool, decoupledDecay: bool,
 ): void {
-  const vWeight1 = f32x4.splat(<f32>1 - beta1);
+  const vWeight1 = f32x4.splat(weight1);
   const vBeta2 = f32x4.splat(beta2);
-  const vWeight2 = f32x4.splat(<f32>1 - beta2);
+  const vWeight2 = f32x4.splat(weight2);
   const vEps = f32x4.splat(eps);
   const vDecay = f32x4.splat(weightDecay);
   const vShrink = f32x4.splat(shrink);
@@ -124,8 +127,8 @@ export function sgdStepF32(
     if (coupledDecay) g = g + weightDecay * p;
     if (decoupledDecay) p = p * shrink;
     let mo = load<f32>(m + o);
-    mo = mo + (<f32>1 - beta1) * (g - mo);
-    const vo = load<f32>(v + o) * beta2 + (<f32>1 - beta2) * (g * g);
+    mo = mo + weight1 * (g - mo);
+    const vo = load<f32>(v + o) * beta2 + weight2 * (g * g);
     store<f32>(m + o, mo);
     store<f32>(v + o, vo);
     const denominator = Mathf.sqrt(vo) / correction2Sqrt + eps;
@@ -142,26 +145,29 @@ export function sgdStepF32(
  */
 export function adamStepF32(
   param: usize, grad: usize, m: usize, v: usize, n: i32,
-  lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, decoupled: i32,
-  biasCorrection1: f32, biasCorrection2: f32,
+  lr: f64, beta1: f64, beta2: f64, eps: f64, weightDecay: f64, decoupled: i32,
+  biasCorrection1: f64, biasCorrection2: f64,
 ): void {
-  const stepSize = <f32>(<f64>lr / <f64>biasCorrection1);
-  const correction2Sqrt = <f32>Math.sqrt(<f64>biasCorrection2);
-  const shrink = <f32>(1.0 - <f64>lr * <f64>weightDecay);
+  // Scalars reach f32 the way torch's do: each coefficient is formed in f64, then rounded once.
+  const weight1 = <f32>(1.0 - beta1);
+  const weight2 = <f32>(1.0 - beta2);
+  const stepSize = <f32>(lr / biasCorrection1);
+  const correction2Sqrt = <f32>Math.sqrt(biasCorrection2);
+  const shrink = <f32>(1.0 - lr * weightDecay);
   if (weightDecay == 0) {
     adamLoop(
-      param, grad, m, v, n, beta1, beta2, eps, weightDecay, shrink, stepSize, correction2Sqrt,
-      false, false,
+      param, grad, m, v, n, weight1, <f32>beta2, weight2, <f32>eps, 0, shrink, stepSize,
+      correction2Sqrt, false, false,
     );
   } else if (decoupled != 0) {
     adamLoop(
-      param, grad, m, v, n, beta1, beta2, eps, weightDecay, shrink, stepSize, correction2Sqrt,
-      false, true,
+      param, grad, m, v, n, weight1, <f32>beta2, weight2, <f32>eps, <f32>weightDecay, shrink,
+      stepSize, correction2Sqrt, false, true,
     );
   } else {
     adamLoop(
-      param, grad, m, v, n, beta1, beta2, eps, weightDecay, shrink, stepSize, correction2Sqrt,
-      true, false,
+      param, grad, m, v, n, weight1, <f32>beta2, weight2, <f32>eps, <f32>weightDecay, shrink,
+      stepSize, correction2Sqrt, true, false,
     );
   }
 }

@@ -2,7 +2,8 @@
 // reduces one contiguous row (SIMD); with inner > 1 four neighbouring outputs are reduced together
 // (one v128 per step along the axis), so memory is read in 16-byte runs, and the last inner % 4
 // outputs walk their column alone. Sums, means and products accumulate in f64.
-import { extremeContiguous, sumContiguous } from "./vector";
+import { expScalar, expShiftSum } from "./mathf_simd";
+import { demote4, extremeContiguous, promoteHigh, sumContiguous } from "./vector";
 
 // ReduceOp codes (runtime/backend/exports.ts).
 const R_SUM = 0;
@@ -46,18 +47,14 @@ function reduceSum(x: usize, out: usize, outer: i32, size: i32, inner: i32, mean
       for (let j = 0; j < size; j++) {
         const v = v128.load(p);
         lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
-        hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 2, 3)));
+        hi = f64x2.add(hi, promoteHigh(v));
         p += stride;
       }
       if (mean) {
         lo = f64x2.div(lo, f64x2.splat(divisor));
         hi = f64x2.div(hi, f64x2.splat(divisor));
       }
-      const q = dst + (<usize>i << 2);
-      store<f32>(q, <f32>f64x2.extract_lane(lo, 0));
-      store<f32>(q, <f32>f64x2.extract_lane(lo, 1), 4);
-      store<f32>(q, <f32>f64x2.extract_lane(hi, 0), 8);
-      store<f32>(q, <f32>f64x2.extract_lane(hi, 1), 12);
+      v128.store(dst + (<usize>i << 2), demote4(lo, hi));
     }
     for (; i < inner; i++) {
       let total: f64 = 0;
@@ -159,9 +156,13 @@ function logSumExpStrided(p: usize, n: i32, stride: usize): f32 {
   const m = stride == 4 ? extremeContiguous(true, p, n) : extremeStrided(true, p, n, stride);
   if (m - m != 0) return m;
   let total: f64 = 0;
-  for (let j = 0; j < n; j++) {
-    total += <f64>Mathf.exp(load<f32>(p) - m);
-    p += stride;
+  if (stride == 4) {
+    total = expShiftSum(p, 0, n, m, false);
+  } else {
+    for (let j = 0; j < n; j++) {
+      total += <f64>expScalar(load<f32>(p) - m);
+      p += stride;
+    }
   }
   return <f32>(<f64>m + Math.log(total));
 }

@@ -1,5 +1,5 @@
 // Scalar special functions shared by the elementwise kernels, written to stay finite and accurate
-// over the whole f32 range.
+// over the whole f32 range. They work in f64 and round once, so most are within 0.6 ulp.
 
 // Coefficients of P in erfc(z) = t·exp(−z² + P(t)), t = 1 / (1 + z/2), z ≥ 0: a least-squares fit
 // (degree 13, Chebyshev nodes on t ∈ [0, 1]) whose relative error in erfc is below 1.2e-9 for
@@ -70,17 +70,11 @@ export function geluDerivative(x: f32): f32 {
   return <f32>(normalCdf(xd) + (density == 0 ? 0 : xd * density));
 }
 
-/** Logistic sigmoid 1 / (1 + e^−x) without overflow: only e^−|x| is ever computed. */
-// @ts-ignore: decorator
-@inline export function sigmoid(x: f32): f32 {
-  const e = Mathf.exp(-Mathf.abs(x));
-  return (x >= 0 ? <f32>1 : e) / (<f32>1 + e);
-}
-
 /** log(1 + e^x) = max(x, 0) + log1p(e^−|x|), finite for every finite x. */
 // @ts-ignore: decorator
 @inline export function softplus(x: f32): f32 {
-  return max(x, <f32>0) + Mathf.log1p(Mathf.exp(-Mathf.abs(x)));
+  const xd = <f64>x;
+  return <f32>(max(xd, 0.0) + Math.log1p(Math.exp(-Math.abs(xd))));
 }
 
 /** −1, 0 or 1 by the sign of x (+0 for ±0); NaN stays NaN. */

@@ -71,7 +71,8 @@ export function extentProduct(shape: usize, from: i32, to: i32): i32 {
 
 /**
  * The outer dim that increments when the walk moves from row `row - 1` to row `row` (row ≥ 1):
- * dims last..k+1 wrap around to 0 and dim k steps by one.
+ * dims last..k+1 wrap around to 0 and dim k steps by one. Kernels count positions along `last`
+ * themselves and call this only when that dim wraps, so the divisions here are rare.
  */
 // @ts-ignore: decorator
 @inline export function carryDim(shape: usize, last: i32, row: i32): i32 {

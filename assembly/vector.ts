@@ -7,13 +7,16 @@
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
-/** Sum of the four lanes, in f64. */
+/** Lanes 2 and 3 of an f32x4 as an f64x2 (promote_low gives lanes 0 and 1). */
 // @ts-ignore: decorator
-@inline export function laneSum(v: v128): f64 {
-  return (
-    <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1) +
-    (<f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3))
-  );
+@inline export function promoteHigh(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 2, 3));
+}
+
+/** Four f64 lanes (lo = lanes 0, 1; hi = lanes 2, 3) rounded to one f32x4. */
+// @ts-ignore: decorator
+@inline export function demote4(lo: v128, hi: v128): v128 {
+  return v128.shuffle<i32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
 }
 
 /** Largest lane (NaN if any lane is NaN). */
@@ -43,39 +46,24 @@
   return v128.bitselect(x, s, f32x4.ne(x, x));
 }
 
-// Elements summed in f32 lanes before the partial sums are folded into the f64 total.
-const SUM_BLOCK = 1024;
-
-/** Σ p[0..n) for a contiguous f32 array, in f32 SIMD blocks folded into f64. */
+/** Σ p[0..n) for a contiguous f32 array, accumulated in f64 lanes (no drift on long rows). */
 export function sumContiguous(p: usize, n: i32): f64 {
-  let total: f64 = 0;
+  let s0 = f64x2.splat(0);
+  let s1 = f64x2.splat(0);
+  let s2 = f64x2.splat(0);
+  let s3 = f64x2.splat(0);
   let i = 0;
-  while (i + 16 <= n) {
-    const end = min(n, i + SUM_BLOCK);
-    let s0 = f32x4.splat(0);
-    let s1 = f32x4.splat(0);
-    let s2 = f32x4.splat(0);
-    let s3 = f32x4.splat(0);
-    for (; i + 16 <= end; i += 16) {
-      const q = p + (<usize>i << 2);
-      s0 = f32x4.add(s0, v128.load(q));
-      s1 = f32x4.add(s1, v128.load(q, 16));
-      s2 = f32x4.add(s2, v128.load(q, 32));
-      s3 = f32x4.add(s3, v128.load(q, 48));
-    }
-    const lo = f64x2.add(f64x2.promote_low_f32x4(s0), f64x2.promote_low_f32x4(s1));
-    const hi = f64x2.add(
-      f64x2.promote_low_f32x4(v128.shuffle<i32>(s0, s1, 2, 3, 6, 7)),
-      f64x2.promote_low_f32x4(v128.shuffle<i32>(s0, s1, 6, 7, 2, 3)),
-    );
-    const lo2 = f64x2.add(f64x2.promote_low_f32x4(s2), f64x2.promote_low_f32x4(s3));
-    const hi2 = f64x2.add(
-      f64x2.promote_low_f32x4(v128.shuffle<i32>(s2, s3, 2, 3, 6, 7)),
-      f64x2.promote_low_f32x4(v128.shuffle<i32>(s2, s3, 6, 7, 2, 3)),
-    );
-    const all = f64x2.add(f64x2.add(lo, hi), f64x2.add(lo2, hi2));
-    total += f64x2.extract_lane(all, 0) + f64x2.extract_lane(all, 1);
+  for (; i + 8 <= n; i += 8) {
+    const q = p + (<usize>i << 2);
+    const v0 = v128.load(q);
+    const v1 = v128.load(q, 16);
+    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v0));
+    s1 = f64x2.add(s1, promoteHigh(v0));
+    s2 = f64x2.add(s2, f64x2.promote_low_f32x4(v1));
+    s3 = f64x2.add(s3, promoteHigh(v1));
   }
+  const all = f64x2.add(f64x2.add(s0, s1), f64x2.add(s2, s3));
+  let total = f64x2.extract_lane(all, 0) + f64x2.extract_lane(all, 1);
   for (; i < n; i++) total += <f64>load<f32>(p + (<usize>i << 2));
   return total;
 }
