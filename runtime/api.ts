@@ -27,6 +27,17 @@ export * as optim from "./optim/mod.ts";
 export * as nn from "./nn/mod.ts";
 export * as train from "./train/mod.ts";
 export * as metrics from "./metrics/mod.ts";
+export * as data from "./data/mod.ts";
+export * as io from "./io/mod.ts";
+export { DataLoader, type Dataset, TensorDataset } from "./data/mod.ts";
+export {
+  load,
+  loadCheckpoint,
+  loadSafetensors,
+  save,
+  saveCheckpoint,
+  saveSafetensors,
+} from "./io/mod.ts";
 export {
   type Callback,
   checkpoint,

@@ -1,7 +1,7 @@
 /** Adam and AdamW (PyTorch's update rules, bias-corrected), one fused kernel call per parameter. */
-import type { Tensor } from "../tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { adamStepKernel, filled } from "../backend/kernels.ts";
-import { checkOption, Optimizer, stateTensor } from "./optimizer.ts";
+import { checkOption, Optimizer, type ParamState, stateTensor } from "./optimizer.ts";
 
 /** Options of Adam; the defaults are PyTorch's. */
 export interface AdamOptions {
@@ -52,6 +52,28 @@ export class Adam extends Optimizer {
         step: state.step,
       });
     }
+  }
+
+  protected paramState(param: Tensor): ParamState | undefined {
+    const s = this.moments.get(param);
+    return s === undefined ? undefined : { step: s.step, expAvg: s.m, expAvgSq: s.v };
+  }
+
+  protected setParamState(param: Tensor, state: ParamState | undefined): void {
+    const old = this.moments.get(param);
+    old?.m.dispose();
+    old?.v.dispose();
+    this.moments.delete(param);
+    if (state === undefined) return;
+    const { step, expAvg, expAvgSq } = state;
+    if (
+      typeof step !== "number" || !(expAvg instanceof Tensor) || !(expAvgSq instanceof Tensor)
+    ) {
+      throw new Error(
+        `${this.constructor.name}.loadStateDict: a parameter's state needs step, expAvg and expAvgSq`,
+      );
+    }
+    this.moments.set(param, { m: expAvg, v: expAvgSq, step });
   }
 }
 

@@ -1,4 +1,4 @@
 /** Optimizers: SGD (momentum, Nesterov, weight decay), Adam and AdamW, on fused kernels. */
-export { Optimizer } from "./optimizer.ts";
+export { Optimizer, type OptimizerStateDict, type ParamState } from "./optimizer.ts";
 export { SGD, type SGDOptions } from "./sgd.ts";
 export { Adam, type AdamOptions, AdamW } from "./adam.ts";

@@ -1,6 +1,21 @@
 /** The base of the optimizers: parameter list, `zeroGrad`, and per-parameter state kept out of scopes. */
-import type { Tensor } from "../tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { keep } from "../autograd/scope.ts";
+import { cast } from "../backend/kernels.ts";
+import { formatShape, sameShape } from "../shape.ts";
+
+/** One parameter's optimizer state: tensors shaped like the parameter, and counters (step). */
+export type ParamState = Record<string, Tensor | number>;
+
+/**
+ * An optimizer's state, as PyTorch's `state_dict()`: each parameter's state by its index in
+ * `params` (absent before its first step), and the hyper-parameters. The tensors are the
+ * optimizer's own, not copies.
+ */
+export interface OptimizerStateDict {
+  state: Map<number, ParamState>;
+  options: Record<string, unknown>;
+}
 
 /** Something that updates parameters from their `.grad`. */
 export abstract class Optimizer {
@@ -19,8 +34,66 @@ export abstract class Optimizer {
     keep(this.params);
   }
 
+  /** Hyper-parameters (a scheduler changes `lr` here). */
+  abstract readonly options: { lr: number };
+
   /** Applies one update to every parameter that has a gradient. */
   abstract step(): void;
+
+  /** This parameter's state, or undefined before its first step. */
+  protected abstract paramState(param: Tensor): ParamState | undefined;
+
+  /**
+   * Replaces this parameter's state (disposing the old tensors) with `state`, whose tensors it
+   * takes over, or clears it when `state` is undefined; throws when a slot is missing.
+   */
+  protected abstract setParamState(param: Tensor, state: ParamState | undefined): void;
+
+  /** The state for a checkpoint (see OptimizerStateDict). */
+  stateDict(): OptimizerStateDict {
+    const state = new Map<number, ParamState>();
+    this.params.forEach((p, i) => {
+      const s = this.paramState(p);
+      if (s !== undefined) state.set(i, { ...s });
+    });
+    return { state, options: structuredClone(this.options) };
+  }
+
+  /**
+   * Restores a state from `stateDict()` (of an optimizer of the same type over parameters of the
+   * same shapes): tensors are copied, so the source can be disposed afterwards.
+   */
+  loadStateDict(dict: OptimizerStateDict): void {
+    const name = this.constructor.name;
+    for (const [index, s] of dict.state) {
+      const p = this.params[index];
+      if (p === undefined) {
+        throw new Error(
+          `${name}.loadStateDict: state for parameter ${index}, but the optimizer has ` +
+            `${this.params.length} parameters`,
+        );
+      }
+      for (const [slot, value] of Object.entries(s)) {
+        if (value instanceof Tensor && !sameShape(value.shape, p.shape)) {
+          throw new Error(
+            `${name}.loadStateDict: "${slot}" of parameter ${index} has shape ` +
+              `${formatShape(value.shape)}, the parameter ${formatShape(p.shape)}`,
+          );
+        }
+      }
+    }
+    const copies = new Map<number, ParamState>();
+    for (const [index, s] of dict.state) {
+      copies.set(
+        index,
+        Object.fromEntries(
+          Object.entries(s).map(([k, v]) => [k, v instanceof Tensor ? keep(cast(v, v.dtype)) : v]),
+        ),
+      );
+    }
+    this.params.forEach((p, i) => this.setParamState(p, copies.get(i)));
+    Object.assign(this.options, structuredClone(dict.options));
+  }
 
   /** Drops every parameter's gradient (frees its memory). */
   zeroGrad(): void {

@@ -1,7 +1,7 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (PyTorch's rule). */
-import type { Tensor } from "../tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { filled, sgdStepKernel } from "../backend/kernels.ts";
-import { checkOption, Optimizer, stateTensor } from "./optimizer.ts";
+import { checkOption, Optimizer, type ParamState, stateTensor } from "./optimizer.ts";
 
 /** Options of SGD; the defaults are PyTorch's. */
 export interface SGDOptions {
@@ -50,5 +50,21 @@ export class SGD extends Optimizer {
       }
       sgdStepKernel(p, p.grad, buffer, { ...o, firstStep });
     }
+  }
+
+  protected paramState(param: Tensor): ParamState | undefined {
+    const buffer = this.buffers.get(param);
+    return buffer === undefined ? undefined : { momentumBuffer: buffer };
+  }
+
+  protected setParamState(param: Tensor, state: ParamState | undefined): void {
+    this.buffers.get(param)?.dispose();
+    this.buffers.delete(param);
+    if (state === undefined) return;
+    const buffer = state.momentumBuffer;
+    if (!(buffer instanceof Tensor)) {
+      throw new Error("SGD.loadStateDict: a parameter's state has no momentumBuffer tensor");
+    }
+    this.buffers.set(param, buffer);
   }
 }
