@@ -6,7 +6,9 @@
 import { F, manualSeed, nn, optim, randn, tensor, train, viz } from "../../runtime/mod.ts";
 
 /** Two Gaussian blobs around (−2, −2) and (2, 2), clipped so that a margin separates them. */
-export function separableData(count = 200): { x: ReturnType<typeof tensor>; y: ReturnType<typeof tensor> } {
+export function separableData(
+  count = 200,
+): { x: ReturnType<typeof tensor>; y: ReturnType<typeof tensor> } {
   const points = randn([count, 2], { std: 0.7 }).data() as Float32Array;
   const labels = new Float32Array(count);
   for (let i = 0; i < count; i++) {
@@ -29,7 +31,9 @@ export function separableData(count = 200): { x: ReturnType<typeof tensor>; y: R
 /** Trains logistic regression (one Linear layer, BCE with logits) and returns the final loss. */
 export async function trainSeparable(
   { seed = 0, epochs = 300, progress = false } = {},
-): Promise<{ loss: number; model: nn.Linear; x: ReturnType<typeof tensor>; y: ReturnType<typeof tensor> }> {
+): Promise<
+  { loss: number; model: nn.Linear; x: ReturnType<typeof tensor>; y: ReturnType<typeof tensor> }
+> {
   manualSeed(seed);
   const { x, y } = separableData();
   const model = new nn.Linear(2, 1);
@@ -46,8 +50,12 @@ export async function trainSeparable(
 
 if (import.meta.main) {
   const { loss, model, x, y } = await trainSeparable({ progress: true });
-  console.log(`logistic regression on separable data: final loss ${loss.toExponential(3)} (goal < 1e-4)`);
+  console.log(
+    `logistic regression on separable data: final loss ${loss.toExponential(3)} (goal < 1e-4)`,
+  );
   await Deno.mkdir("out", { recursive: true });
-  await viz.plotDecisionBoundary(model, x, F.reshape(y, [-1]).int(), "out/separable_boundary.png", { fromLogits: true });
+  await viz.plotDecisionBoundary(model, x, F.reshape(y, [-1]).int(), "out/separable_boundary.png", {
+    fromLogits: true,
+  });
   console.log("wrote out/separable_boundary.png");
 }

@@ -4,7 +4,17 @@
  * lr 0.1, 2000 full-batch steps. Trains seeds 0..19, reports how many solve XOR (all four points
  * right and MSE < 0.01), and draws the decision boundary of the first solved seed.
  */
-import { F, manualSeed, nn, optim, scope, type Tensor, tensor, uniform, viz } from "../../runtime/mod.ts";
+import {
+  F,
+  manualSeed,
+  nn,
+  optim,
+  scope,
+  type Tensor,
+  tensor,
+  uniform,
+  viz,
+} from "../../runtime/mod.ts";
 
 /** The 2-2-1 tanh network with the example's initialisation. */
 export class XorNet extends nn.Module {
@@ -30,7 +40,10 @@ export function xorData(): { x: Tensor; y: Tensor } {
 }
 
 /** Trains one seed; returns the final loss, the predictions and whether XOR is solved. */
-export function trainXor(seed: number, steps = 2000): { loss: number; predictions: number[]; solved: boolean; model: XorNet } {
+export function trainXor(
+  seed: number,
+  steps = 2000,
+): { loss: number; predictions: number[]; solved: boolean; model: XorNet } {
   manualSeed(seed);
   const model = new XorNet();
   const { x, y } = xorData();
@@ -59,15 +72,21 @@ if (import.meta.main) {
     console.log(
       `  seed ${String(seed).padStart(2)}: mse ${r.loss.toExponential(2)}  outputs ${
         r.predictions.map((p) => p.toFixed(3)).join(" ")
-      }${r.solved ? "" : "  (stuck in a local minimum)"}`
+      }${r.solved ? "" : "  (stuck in a local minimum)"}`,
     )
   );
   if (solved.length > 0) {
     await Deno.mkdir("out", { recursive: true });
     const { x } = xorData();
-    await viz.plotDecisionBoundary(solved[0].model, x, tensor([0, 1, 1, 0], { dtype: "int32" }), "out/xor_boundary.png", {
-      fromLogits: false,
-    });
+    await viz.plotDecisionBoundary(
+      solved[0].model,
+      x,
+      tensor([0, 1, 1, 0], { dtype: "int32" }),
+      "out/xor_boundary.png",
+      {
+        fromLogits: false,
+      },
+    );
     console.log("wrote out/xor_boundary.png");
   }
 }
