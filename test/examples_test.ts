@@ -1,0 +1,25 @@
+/** The fast examples with their thresholds: separable data and FizzBuzz. */
+import assert from "node:assert/strict";
+import { trainSeparable } from "../scripts/examples/separable.ts";
+import { trainFizzBuzz } from "../scripts/examples/fizzbuzz.ts";
+import { fitPolynomial } from "../scripts/examples/regression.ts";
+
+Deno.test("separable: logistic regression drives the loss below 1e-4", async () => {
+  const { loss } = await trainSeparable();
+  assert.ok(loss < 1e-4, `final loss ${loss}`);
+});
+
+Deno.test("fizzbuzz: at least 90 of 1..100 right on seed 0", async () => {
+  const { correct } = await trainFizzBuzz({ seed: 0 });
+  assert.ok(correct >= 90, `${correct}/100 right`);
+});
+
+Deno.test("regression: gradient descent reaches the normal equation's coefficients", async () => {
+  const { gradientDescent, normalEquation } = await fitPolynomial();
+  gradientDescent.forEach((c, i) =>
+    assert.ok(
+      Math.abs(c - normalEquation[i]) < 2e-3,
+      `coefficient ${i}: ${c} vs ${normalEquation[i]}`,
+    )
+  );
+});
