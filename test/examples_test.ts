@@ -23,3 +23,14 @@ Deno.test("regression: gradient descent reaches the normal equation's coefficien
     )
   );
 });
+
+Deno.test("mnist-mlp: one epoch on 5,000 images reaches 90% on 1,000 test images", async () => {
+  const { trainMnistMlp } = await import("../scripts/examples/mnist_mlp.ts");
+  const { accuracy } = await trainMnistMlp({
+    epochs: 1,
+    trainLimit: 5000,
+    testLimit: 1000,
+    progress: false,
+  });
+  assert.ok(accuracy >= 0.9, `test accuracy ${accuracy}`);
+});
