@@ -34,8 +34,21 @@ export function mlp(): nn.Sequential {
 
 /** Trains the MLP; returns the model, its history and the final test accuracy. */
 export async function trainMnistMlp(
-  { epochs = 10, trainLimit, testLimit, seed = 0, progress = true }: {
+  {
+    epochs = 10,
+    trainLimit,
+    testLimit,
+    seed = 0,
+    progress = true,
+    batchSize = 128,
+    lr = 0.05,
+    adam = false,
+  }: {
     epochs?: number;
+    /** Adam instead of SGD with momentum (for short runs). */
+    adam?: boolean;
+    lr?: number;
+    batchSize?: number;
     trainLimit?: number;
     testLimit?: number;
     seed?: number;
@@ -51,10 +64,12 @@ export async function trainMnistMlp(
   const testSet = new TensorDataset(test.images, test.labels);
   const model = mlp();
   const history = await train.fit(model, {
-    data: new DataLoader(trainSet, { batchSize: 128, shuffle: true, seed }),
+    data: new DataLoader(trainSet, { batchSize, shuffle: true, seed }),
     validation: new DataLoader(testSet, { batchSize: 1000 }),
     loss: (out, target) => F.crossEntropy(out, target),
-    optimizer: new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }),
+    optimizer: adam
+      ? new optim.Adam(model.parameters(), { lr })
+      : new optim.SGD(model.parameters(), { lr, momentum: 0.9 }),
     epochs,
     metrics: ["accuracy"],
     progress,
