@@ -25,12 +25,16 @@ Deno.test("regression: gradient descent reaches the normal equation's coefficien
 });
 
 Deno.test("mnist-mlp: one epoch on 5,000 images reaches 90% on 1,000 test images", async () => {
+  // 40 steps of W2's batch 128 reach only ~80% (PyTorch too: 77-85% over seeds 0-2); batch 16 at
+  // lr 0.02 gives the subset enough steps.
   const { trainMnistMlp } = await import("../scripts/examples/mnist_mlp.ts");
   const { accuracy } = await trainMnistMlp({
     epochs: 1,
     trainLimit: 5000,
     testLimit: 1000,
     progress: false,
+    batchSize: 16,
+    lr: 0.02,
   });
   assert.ok(accuracy >= 0.9, `test accuracy ${accuracy}`);
 });
