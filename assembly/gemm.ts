@@ -3,16 +3,18 @@
 // Loops, outermost first: columns of C in blocks of NC; k in blocks of KC, packing
 // op(B)[KC×NC] into B̃ (NR-column panels); rows of C in blocks of MC, packing op(A)[MC×KC]
 // into Ã (MR-row panels); then every NR-panel of B̃ (kept in L1) against every MR-panel of Ã
-// (kept in L2) through the 6×8 register-blocked micro-kernel. Packing turns all four transpose
-// cases into the one layout the micro-kernel reads. Tiles cut by the edge of C go through a
-// small scratch tile so the micro-kernel always runs whole.
+// (kept in L2) through the 4×8 register-blocked micro-kernel of gemm_micro.ts. Packing turns all
+// four transpose cases into the one layout the micro-kernel reads. Tiles cut by the edge of C go
+// through a small scratch tile so the micro-kernel always runs whole. Blocks are cut to nearly
+// equal sizes. A matrix of fewer than MR rows goes to gemm_small.ts instead.
 import { microKernel, MR, NR } from "./gemm_micro";
 import { packA, packB } from "./gemm_pack";
+import { gemmSmall } from "./gemm_small";
 
 /** Depth of a packed block (k). */
 const KC = 256;
 /** Rows of C per packed Ã block (a multiple of MR). */
-const MC = 120;
+const MC = 128;
 /** Columns of C per packed B̃ block (a multiple of NR). */
 const NC = 512;
 
@@ -22,14 +24,26 @@ function roundUp(n: i32, to: i32): i32 {
   return (n + to - 1) / to * to;
 }
 
+/**
+ * The step that cuts n into ceil(n / limit) blocks of nearly equal size, rounded up to a multiple
+ * of `unit` (limit is a multiple of unit), so that no block is a thin remainder.
+ */
+// @ts-ignore: decorator
+@inline
+function blockStep(n: i32, limit: i32, unit: i32): i32 {
+  const blocks = (n + limit - 1) / limit;
+  return min(roundUp((n + blocks - 1) / blocks, unit), limit);
+}
+
 // @ts-ignore: decorator
 @inline
 function alignBytes(n: usize): usize {
   return (n + 63) & ~(<usize>63);
 }
 
-/** Bytes of scratch a gemm call of this size needs: Ã, B̃ and one edge tile. */
+/** Bytes of scratch a gemm call of this size needs: Ã, B̃ and one edge tile (M < MR: one row). */
 export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
+  if (M < MR) return alignBytes(<usize>max(K, 1) << 2);
   const kc = <usize>max(min(K, KC), 1);
   const packedA = alignBytes((<usize>roundUp(max(min(M, MC), 1), MR) * kc) << 2);
   const packedB = alignBytes((<usize>roundUp(max(min(N, NC), 1), NR) * kc) << 2);
@@ -57,22 +71,33 @@ export function gemm(
     epilogueOnly(N, c, ldc, accumulate, bias, relu, rowStart, rowEnd);
     return;
   }
+  // Chosen by M, not by the row range, so that splitting the rows never changes the arithmetic.
+  if (M < MR) {
+    gemmSmall(
+      transA, transB, N, K, a, lda, b, ldb, c, ldc, accumulate, bias, relu, rowStart, rowEnd,
+      workspace,
+    );
+    return;
+  }
   const kcMax = min(K, KC);
   const packedA = workspace;
   const packedB = packedA + alignBytes((<usize>roundUp(min(M, MC), MR) * <usize>kcMax) << 2);
   const tile = packedB + alignBytes((<usize>roundUp(min(N, NC), NR) * <usize>kcMax) << 2);
   const cRow = <usize>ldc << 2;
-  for (let jc = 0; jc < N; jc += NC) {
-    const nc = min(NC, N - jc);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min(KC, K - pc);
+  const ncStep = blockStep(N, NC, NR);
+  const kcStep = blockStep(K, KC, 1);
+  const mcStep = blockStep(rowEnd - rowStart, MC, MR);
+  for (let jc = 0; jc < N; jc += ncStep) {
+    const nc = min(ncStep, N - jc);
+    for (let pc = 0; pc < K; pc += kcStep) {
+      const kc = min(kcStep, K - pc);
       // The first k-block starts from C (beta = 1) or zero and adds the bias; later ones add to C.
       const fromC = pc > 0 || accumulate;
       const biasBlock = pc == 0 ? bias : 0;
       const reluBlock = relu && pc + kc == K;
       packB(transB, b, ldb, pc, kc, jc, nc, packedB);
-      for (let ic = rowStart; ic < rowEnd; ic += MC) {
-        const mc = min(MC, rowEnd - ic);
+      for (let ic = rowStart; ic < rowEnd; ic += mcStep) {
+        const mc = min(mcStep, rowEnd - ic);
         packA(transA, a, lda, ic, mc, pc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);

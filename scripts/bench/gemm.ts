@@ -5,12 +5,14 @@
  *
  * The right-hand operand gets new contents before every call (outside the timing): training never
  * multiplies by the same B twice, so a cached packed B would flatter either side. For TF.js, B is a
- * new tensor each call and the time includes dataSync(). Each figure is the median of the calls.
+ * new tensor each call and the time includes dataSync(). Every figure is the median of all its
+ * calls, gathered over ROUNDS passes over the whole table, so that a burst of load on the machine
+ * spoils one pass of a figure rather than the figure.
  *
  * Run: `npx deno run -A scripts/bench/gemm.ts`.
  */
-import * as tf from "npm:@tensorflow/tfjs-core@4.22.0";
-import { setThreadsCount, setWasmPaths } from "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
+import * as tf from "@tensorflow/tfjs-core";
+import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { KernelHarness, seededValues } from "../../test/kernels/harness.ts";
 import {
   compileKernelFile,
@@ -24,12 +26,21 @@ const PRODUCTS = [
   { name: "A·Bᵀ", transA: false, transB: true },
   { name: "Aᵀ·B", transA: true, transB: false },
 ] as const;
-/** Calls per measurement: at least MIN_CALLS, then more until BUDGET_MS have passed (≤ MAX_CALLS). */
-const MIN_CALLS = 5;
-const MAX_CALLS = 60;
-const BUDGET_MS = 300;
+type Product = (typeof PRODUCTS)[number];
+/** Passes over the table; each pass times every figure at least once. */
+const ROUNDS = 3;
+/** Per figure and pass: calls until BUDGET_MS have passed, at least one, at most MAX_CALLS. */
+const BUDGET_MS = 120;
+const MAX_CALLS = 40;
+/** Untimed calls before a figure's first pass, at least one, so that V8 has tiered up. */
+const WARMUP_MS = 100;
 /** Slack past n² in the pool of random values, so each call's B is a different window of it. */
 const POOL_SLACK = 4099;
+
+/** One figure of the table: `run` times some calls of it and returns their milliseconds. */
+interface Figure {
+  run(): number[];
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
@@ -37,26 +48,33 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** Median milliseconds of `call`, with `prepare` (untimed) before each call. */
-function measure(prepare: (index: number) => void, call: () => void, budgetMs: number): number {
-  for (let warm = 0; warm < 2; warm++) {
-    prepare(warm);
-    call();
-  }
-  const times: number[] = [];
-  const start = performance.now();
-  for (let index = 0; index < MAX_CALLS; index++) {
-    if (index >= MIN_CALLS && performance.now() - start > budgetMs) break;
-    prepare(index + 2);
-    const t0 = performance.now();
-    call();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
-
-function gflops(n: number, ms: number): number {
-  return (2 * n * n * n) / (ms * 1e6);
+/** A figure timing `call`, with `prepare` (untimed) before each call. */
+function figure(prepare: (index: number) => void, call: () => void): Figure {
+  let index = 0;
+  let warm = false;
+  return {
+    run() {
+      if (!warm) {
+        const start = performance.now();
+        do {
+          prepare(index++);
+          call();
+        } while (performance.now() - start < WARMUP_MS);
+        warm = true;
+      }
+      const times: number[] = [];
+      const start = performance.now();
+      while (
+        times.length < MAX_CALLS && (times.length === 0 || performance.now() - start < BUDGET_MS)
+      ) {
+        prepare(index++);
+        const t0 = performance.now();
+        call();
+        times.push(performance.now() - t0);
+      }
+      return times;
+    },
+  };
 }
 
 /** The window of the pool that becomes B on call `index`. */
@@ -65,33 +83,29 @@ function window(pool: Float32Array, n: number, index: number): Float32Array {
   return pool.subarray(offset, offset + n * n);
 }
 
-/** GFLOP/s of our gemm for every size and product, in SIZES × PRODUCTS order. */
-async function benchOurs(build: KernelBuild): Promise<number[]> {
+/** Figures of our gemm for every size and product, in SIZES × PRODUCTS order. */
+async function oursFigures(build: KernelBuild): Promise<Figure[]> {
   const harness = new KernelHarness(build, instantiateKernels(await compileKernelFile(build)));
   const k = harness.k;
-  const results: number[] = [];
+  const figures: Figure[] = [];
   for (const n of SIZES) {
-    harness.reset();
     const a = harness.f32(seededValues(n * n, 1));
     const b = harness.alloc(n * n * 4);
     const c = harness.alloc(n * n * 4);
     const workspace = harness.alloc(k.gemmWorkspaceBytes(n, n, n));
     const pool = seededValues(n * n + POOL_SLACK, 2);
     for (const { transA, transB } of PRODUCTS) {
-      const ms = measure(
+      figures.push(figure(
         (index) => new Float32Array(k.memory.buffer, b, n * n).set(window(pool, n, index)),
-        () =>
-          k.gemm(+transA, +transB, n, n, n, a, n, b, n, c, n, 0, 0, 0, 0, n, workspace),
-        BUDGET_MS,
-      );
-      results.push(gflops(n, ms));
+        () => k.gemm(+transA, +transB, n, n, n, a, n, b, n, c, n, 0, 0, 0, 0, n, workspace),
+      ));
     }
   }
-  return results;
+  return figures;
 }
 
-/** GFLOP/s of TF.js's wasm backend (one thread) for every size and product. */
-async function benchTfjs(): Promise<number[]> {
+/** Figures of TF.js's wasm backend (one thread) for every size and product. */
+async function tfjsFigures(): Promise<Figure[]> {
   const dist = new URL("../../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
   // The non-threaded SIMD binary, and one thread should the threaded one be picked anyway.
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
@@ -99,63 +113,79 @@ async function benchTfjs(): Promise<number[]> {
   setWasmPaths(dist.href);
   if (!(await tf.setBackend("wasm"))) throw new Error("bench gemm: the TF.js wasm backend failed");
   await tf.ready();
-  const results: number[] = [];
+  const figures: Figure[] = [];
   for (const n of SIZES) {
     const a = tf.tensor2d(seededValues(n * n, 1), [n, n]);
     const pool = seededValues(n * n + POOL_SLACK, 2);
     for (const { transA, transB } of PRODUCTS) {
-      let b: tf.Tensor2D | null = null;
-      const ms = measure(
+      let b = tf.tensor2d(window(pool, n, 0), [n, n]);
+      figures.push(figure(
         (index) => {
-          b?.dispose();
+          b.dispose();
           b = tf.tensor2d(window(pool, n, index), [n, n]);
         },
         () => {
-          const c = tf.matMul(a, b!, transA, transB);
+          const c = tf.matMul(a, b, transA, transB);
           c.dataSync();
           c.dispose();
         },
-        BUDGET_MS,
-      );
-      (b as tf.Tensor2D | null)?.dispose();
-      results.push(gflops(n, ms));
+      ));
     }
-    a.dispose();
   }
-  return results;
+  return figures;
 }
 
-/** Runs W1 and prints the table. */
-export async function benchGemm(): Promise<void> {
-  const relaxed = await benchOurs("relaxed");
-  const simd = await benchOurs("simd");
-  const tfjs = await benchTfjs();
-  const header = ["n", "product", "ours relaxed", "ours simd", "tfjs wasm", "relaxed/tfjs"];
+function gflops(n: number, ms: number): number {
+  return (2 * n * n * n) / (ms * 1e6);
+}
+
+function printTable(columns: { title: string; values: number[] }[]): void {
   const rows: string[][] = [];
   let at = 0;
   for (const n of SIZES) {
-    for (const { name } of PRODUCTS) {
+    for (const { name } of PRODUCTS as readonly Product[]) {
+      const [relaxed, , tfjs] = columns.map((column) => column.values[at]);
       rows.push([
         String(n),
         name,
-        relaxed[at].toFixed(1),
-        simd[at].toFixed(1),
-        tfjs[at].toFixed(1),
-        `${(relaxed[at] / tfjs[at]).toFixed(2)}×`,
+        ...columns.map((column) => column.values[at].toFixed(1)),
+        `${(relaxed / tfjs).toFixed(2)}×`,
       ]);
       at++;
     }
   }
+  const header = ["n", "product", ...columns.map((column) => column.title), "relaxed/tfjs"];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column].length))
   );
   const line = (cells: string[]) =>
-    cells.map((cell, column) => column < 2 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))
-      .join("  ");
+    cells.map((cell, column) =>
+      column < 2 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])
+    ).join("  ");
   console.log("W1 GEMM f32, GFLOP/s, one thread, new B every call (median)");
   console.log(line(header));
   console.log(widths.map((width) => "-".repeat(width)).join("  "));
   for (const row of rows) console.log(line(row));
+}
+
+/** Runs W1 and prints the table: ours (relaxed, plain SIMD) and TF.js wasm, and the ratio. */
+export async function benchGemm(): Promise<void> {
+  const columns = [
+    { title: "ours relaxed", figures: await oursFigures("relaxed") },
+    { title: "ours simd", figures: await oursFigures("simd") },
+    { title: "tfjs wasm", figures: await tfjsFigures() },
+  ];
+  const times = columns.map((column) => column.figures.map((): number[] => []));
+  for (let round = 0; round < ROUNDS; round++) {
+    columns.forEach((column, c) =>
+      column.figures.forEach((figure, f) => times[c][f].push(...figure.run()))
+    );
+  }
+  const sizes = SIZES.flatMap((n) => PRODUCTS.map(() => n));
+  printTable(columns.map((column, c) => ({
+    title: column.title,
+    values: times[c].map((calls, f) => gflops(sizes[f], median(calls))),
+  })));
 }
 
 if (import.meta.main) await benchGemm();

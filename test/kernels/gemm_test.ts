@@ -30,7 +30,17 @@ interface Operands {
   bias: Float32Array;
 }
 
-/** Random operands in their stored layouts (leading dimensions padded); C is random too. */
+/** A rows×cols matrix with row stride ld, random in [-scale, scale), NaN in the padding. */
+function matrix(rows: number, cols: number, ld: number, seed: number, scale = 1): Float32Array {
+  const values = seededValues(Math.max(rows * ld, 1), seed).map((x) => scale * x);
+  for (let i = 0; i < rows; i++) values.fill(NaN, i * ld + cols, (i + 1) * ld);
+  return values;
+}
+
+/**
+ * Random operands in their stored layouts. The padding of A and B (past the last column, within
+ * the leading dimension) is NaN, so reading it spoils the result; C is random, padding included.
+ */
 function operands(t: Case): Operands {
   const pad = t.pad ?? 0;
   const seed = t.seed ?? 1;
@@ -38,9 +48,9 @@ function operands(t: Case): Operands {
   const [bRows, bCols] = t.transB ? [t.N, t.K] : [t.K, t.N];
   const lda = aCols + pad, ldb = bCols + pad, ldc = t.N + pad;
   return {
-    a: seededValues(Math.max(aRows * lda, 1), seed),
+    a: matrix(aRows, aCols, lda, seed),
     lda,
-    b: seededValues(Math.max(bRows * ldb, 1), seed + 1).map((x) => 2 * x),
+    b: matrix(bRows, bCols, ldb, seed + 1, 2),
     ldb,
     c: seededValues(Math.max(t.M * ldc, 1), seed + 2),
     ldc,
@@ -80,8 +90,23 @@ function run(h: KernelHarness, t: Case, o: Operands, splits: [number, number][])
   const workspace = h.alloc(h.k.gemmWorkspaceBytes(t.M, t.N, t.K));
   for (const [start, end] of splits) {
     h.k.gemm(
-      +t.transA, +t.transB, t.M, t.N, t.K, a, o.lda, b, o.ldb, c, o.ldc,
-      t.beta ?? 0, t.bias ? bias : 0, t.relu ? 1 : 0, start, end, workspace,
+      +t.transA,
+      +t.transB,
+      t.M,
+      t.N,
+      t.K,
+      a,
+      o.lda,
+      b,
+      o.ldb,
+      c,
+      o.ldc,
+      t.beta ?? 0,
+      t.bias ? bias : 0,
+      t.relu ? 1 : 0,
+      start,
+      end,
+      workspace,
     );
   }
   return h.readF32(c, o.c.length);
@@ -142,7 +167,7 @@ Deno.test("gemm handles padded leading dimensions, beta 1, bias and relu", () =>
   }
 });
 
-Deno.test("gemm is exact across its cache blocks (K > 256, N > 512, M > 120)", () => {
+Deno.test("gemm is exact across its cache blocks (K > 256, N > 512, M > 128)", () => {
   for (const [transA, transB] of PRODUCTS) {
     check({ transA, transB, M: 7, N: 9, K: 600, pad: 3 });
     check({ transA, transB, M: 7, N: 9, K: 600, beta: 1, bias: true, relu: true, pad: 3 });
@@ -150,6 +175,17 @@ Deno.test("gemm is exact across its cache blocks (K > 256, N > 512, M > 120)", (
     check({ transA, transB, M: 250, N: 11, K: 5, relu: true });
   }
   check({ transA: false, transB: false, M: 131, N: 521, K: 263, beta: 1, bias: true, relu: true });
+});
+
+Deno.test("gemm with fewer rows than a micro-tile (M < 4) takes every shape", () => {
+  for (const [transA, transB] of PRODUCTS) {
+    for (const M of [1, 2, 3]) {
+      for (const [N, K] of [[1, 1], [5, 6], [37, 300], [20, 3], [16, 4]]) {
+        check({ transA, transB, M, N, K, pad: 3 });
+        check({ transA, transB, M, N, K, beta: 1, bias: true, relu: true, seed: M + N });
+      }
+    }
+  }
 });
 
 Deno.test("gemm with K = 0 writes beta·C + bias, then relu", () => {
@@ -161,7 +197,7 @@ Deno.test("gemm with K = 0 writes beta·C + bias, then relu", () => {
 
 Deno.test("gemm computes only rows rowStart..rowEnd, and two halves equal one call", () => {
   for (const [transA, transB] of PRODUCTS) {
-    for (const [M, split] of [[17, 5], [130, 61], [33, 32], [13, 0], [65, 65]]) {
+    for (const [M, split] of [[17, 5], [130, 61], [33, 32], [13, 0], [65, 65], [3, 1]]) {
       const t: Case = { transA, transB, M, N: 19, K: 37, pad: 3, beta: 1, bias: true, relu: true };
       check({ ...t, rowStart: split, rowEnd: M });
       check({ ...t, rowStart: 0, rowEnd: split });
