@@ -1,0 +1,303 @@
+/**
+ * Tensor-level calls of the pooling, batch-norm and dropout kernels (assembly/pool.ts,
+ * assembly/norm.ts): each allocates its outputs and runs one kernel over all planes or channels.
+ * As in kernels.ts, nothing above this file reaches WebAssembly.
+ */
+import { backend } from "./backend.ts";
+import { Tensor } from "../tensor.ts";
+
+/** A pooling window's geometry along H and W (PyTorch's meaning), with the output size it gives. */
+export interface PoolGeometry {
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  /** Output height and width. */
+  output: [number, number];
+}
+
+/** The shape of a pooled tensor: x's leading dims with the last two replaced by [outH, outW]. */
+function pooledShape(shape: readonly number[], output: readonly [number, number]): number[] {
+  return [...shape.slice(0, -2), ...output];
+}
+
+/** Planes [H, W] of a tensor whose last two dims are H and W. */
+function planesOf(shape: readonly number[]): { planes: number; H: number; W: number } {
+  const H = shape[shape.length - 2], W = shape[shape.length - 1];
+  let planes = 1;
+  for (let d = 0; d < shape.length - 2; d++) planes *= shape[d];
+  return { planes, H, W };
+}
+
+/**
+ * Max pooling over the last two dims: the output and, when `withIndices`, the int32 argmax
+ * (h·W + w) of every window, which the backward pass needs.
+ */
+export function maxPool2dKernel(
+  x: Tensor,
+  geometry: PoolGeometry,
+  withIndices: boolean,
+): { out: Tensor; indices: Tensor | null } {
+  const shape = pooledShape(x.shape, geometry.output);
+  const out = Tensor.empty(shape);
+  const indices = withIndices ? Tensor.empty(shape, "int32") : null;
+  const { planes, H, W } = planesOf(x.shape);
+  const { kernel, stride, padding, dilation, output } = geometry;
+  if (out.size > 0) {
+    backend().k.maxPool2dF32(
+      x.ptr,
+      out.ptr,
+      indices?.ptr ?? 0,
+      H,
+      W,
+      output[0],
+      output[1],
+      kernel[0],
+      kernel[1],
+      stride[0],
+      stride[1],
+      padding[0],
+      padding[1],
+      dilation[0],
+      dilation[1],
+      0,
+      planes,
+    );
+  }
+  return { out, indices };
+}
+
+/** The input gradient of max pooling: g routed to the argmax of its window. */
+export function maxPool2dBackwardKernel(
+  g: Tensor,
+  indices: Tensor,
+  inputShape: readonly number[],
+): Tensor {
+  const gradInput = Tensor.empty(inputShape);
+  const { planes, H, W } = planesOf(inputShape);
+  if (gradInput.size > 0) {
+    const outputPlane = g.shape[g.ndim - 2] * g.shape[g.ndim - 1];
+    backend().k.maxPool2dBackwardF32(
+      g.ptr,
+      indices.ptr,
+      gradInput.ptr,
+      H * W,
+      outputPlane,
+      0,
+      planes,
+    );
+  }
+  return gradInput;
+}
+
+/** How average pooling divides: by the padded window (countIncludePad), the real one, or a constant. */
+export interface AvgDivisor {
+  countIncludePad: boolean;
+  /** 0 for none. */
+  divisorOverride: number;
+}
+
+/** Average pooling over the last two dims (the geometry's dilation is ignored: it must be 1). */
+export function avgPool2dKernel(x: Tensor, geometry: PoolGeometry, divisor: AvgDivisor): Tensor {
+  const out = Tensor.empty(pooledShape(x.shape, geometry.output));
+  const { planes, H, W } = planesOf(x.shape);
+  const { kernel, stride, padding, output } = geometry;
+  if (out.size > 0) {
+    backend().k.avgPool2dF32(
+      x.ptr,
+      out.ptr,
+      H,
+      W,
+      output[0],
+      output[1],
+      kernel[0],
+      kernel[1],
+      stride[0],
+      stride[1],
+      padding[0],
+      padding[1],
+      divisor.countIncludePad ? 1 : 0,
+      divisor.divisorOverride,
+      0,
+      planes,
+    );
+  }
+  return out;
+}
+
+/** The input gradient of average pooling, with the forward's windows and divisors. */
+export function avgPool2dBackwardKernel(
+  g: Tensor,
+  inputShape: readonly number[],
+  geometry: PoolGeometry,
+  divisor: AvgDivisor,
+): Tensor {
+  const gradInput = Tensor.empty(inputShape);
+  const { planes, H, W } = planesOf(inputShape);
+  const { kernel, stride, padding, output } = geometry;
+  if (gradInput.size > 0) {
+    backend().k.avgPool2dBackwardF32(
+      g.ptr,
+      gradInput.ptr,
+      H,
+      W,
+      output[0],
+      output[1],
+      kernel[0],
+      kernel[1],
+      stride[0],
+      stride[1],
+      padding[0],
+      padding[1],
+      divisor.countIncludePad ? 1 : 0,
+      divisor.divisorOverride,
+      0,
+      planes,
+    );
+  }
+  return gradInput;
+}
+
+/** Adaptive average pooling of the last two dims to [outH, outW]. */
+export function adaptiveAvgPool2dKernel(x: Tensor, output: [number, number]): Tensor {
+  const out = Tensor.empty(pooledShape(x.shape, output));
+  const { planes, H, W } = planesOf(x.shape);
+  if (out.size > 0) {
+    backend().k.adaptiveAvgPool2dF32(x.ptr, out.ptr, H, W, output[0], output[1], 0, planes);
+  }
+  return out;
+}
+
+/** The input gradient of adaptive average pooling. */
+export function adaptiveAvgPool2dBackwardKernel(g: Tensor, inputShape: readonly number[]): Tensor {
+  const gradInput = Tensor.empty(inputShape);
+  const { planes, H, W } = planesOf(inputShape);
+  if (gradInput.size > 0) {
+    const outH = g.shape[g.ndim - 2], outW = g.shape[g.ndim - 1];
+    backend().k.adaptiveAvgPool2dBackwardF32(g.ptr, gradInput.ptr, H, W, outH, outW, 0, planes);
+  }
+  return gradInput;
+}
+
+/** x viewed as [N, C, L]: N, C and L. */
+export type ChannelLayout = [number, number, number];
+
+/**
+ * Per-channel batch mean and biased variance of x viewed as [N, C, L], each a new [C] tensor.
+ * runningMean / runningVar, when given, are updated in place with `momentum` (unbiased variance).
+ */
+export function batchNormStatsKernel(
+  x: Tensor,
+  layout: ChannelLayout,
+  running: { mean: Tensor | null; variance: Tensor | null; momentum: number },
+): { mean: Tensor; variance: Tensor } {
+  const [N, C, L] = layout;
+  const mean = Tensor.empty([C]);
+  const variance = Tensor.empty([C]);
+  if (C > 0) {
+    backend().k.batchNormStatsF32(
+      x.ptr,
+      mean.ptr,
+      variance.ptr,
+      running.mean?.ptr ?? 0,
+      running.variance?.ptr ?? 0,
+      running.momentum,
+      N,
+      C,
+      L,
+      0,
+      C,
+    );
+  }
+  return { mean, variance };
+}
+
+/** (x − mean)/sqrt(variance + eps)·weight + bias per channel of x viewed as [N, C, L]. */
+export function batchNormForwardKernel(
+  x: Tensor,
+  layout: ChannelLayout,
+  mean: Tensor,
+  variance: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+): Tensor {
+  const [N, C, L] = layout;
+  const out = Tensor.empty(x.shape);
+  if (out.size > 0) {
+    backend().k.batchNormForwardF32(
+      x.ptr,
+      mean.ptr,
+      variance.ptr,
+      weight?.ptr ?? 0,
+      bias?.ptr ?? 0,
+      out.ptr,
+      eps,
+      N,
+      C,
+      L,
+      0,
+      C,
+    );
+  }
+  return out;
+}
+
+/**
+ * Batch norm's backward over x and g viewed as [N, C, L]: sumG = Σ g and sumGXhat = Σ g·x̂ per
+ * channel ([C] tensors: the bias and weight gradients) and, when `withInput`, the input gradient
+ * (through the batch statistics when `training`, else with them fixed).
+ */
+export function batchNormBackwardKernel(
+  g: Tensor,
+  x: Tensor,
+  layout: ChannelLayout,
+  stats: { mean: Tensor; variance: Tensor },
+  weight: Tensor | null,
+  options: { eps: number; training: boolean; withInput: boolean },
+): { gradInput: Tensor | null; sumG: Tensor; sumGXhat: Tensor } {
+  const [N, C, L] = layout;
+  const gradInput = options.withInput ? Tensor.empty(x.shape) : null;
+  const sumG = Tensor.empty([C]);
+  const sumGXhat = Tensor.empty([C]);
+  if (C > 0) {
+    backend().k.batchNormBackwardF32(
+      g.ptr,
+      x.ptr,
+      stats.mean.ptr,
+      stats.variance.ptr,
+      weight?.ptr ?? 0,
+      gradInput?.ptr ?? 0,
+      sumG.ptr,
+      sumGXhat.ptr,
+      options.eps,
+      options.training ? 1 : 0,
+      N,
+      C,
+      L,
+      0,
+      C,
+    );
+  }
+  return { gradInput, sumG, sumGXhat };
+}
+
+/**
+ * Dropout's mask of `shape`: scale with probability 1 − p, else 0, from the module's seeded
+ * generator (one uniform draw per element, turned into the mask in place).
+ */
+export function dropoutMaskKernel(shape: readonly number[], p: number, scale: number): Tensor {
+  const mask = Tensor.empty(shape);
+  if (mask.size > 0) {
+    const k = backend().k;
+    k.randomUniformF32(mask.ptr, mask.size, 0, 1);
+    k.dropoutMaskF32(mask.ptr, mask.ptr, mask.size, p, scale);
+  }
+  return mask;
+}
+
+/** Zeroes row `row` of a contiguous [rows, rowSize] float32 tensor in place. */
+export function zeroRowKernel(x: Tensor, row: number): void {
+  const rowSize = x.shape[x.ndim - 1];
+  if (rowSize > 0) backend().k.fillF32(x.ptr + row * rowSize * 4, rowSize, 0);
+}
