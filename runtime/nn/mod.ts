@@ -16,3 +16,12 @@ export {
   Tanh,
 } from "./activation.ts";
 export { Flatten, Sequential, Unflatten } from "./container.ts";
+export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from "./pooling.ts";
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  type BatchNormModuleOptions,
+  Dropout,
+  Embedding,
+  LayerNorm,
+} from "./normalization.ts";

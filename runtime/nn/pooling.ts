@@ -1,0 +1,66 @@
+/** Pooling modules over the functional pooling ops. Input [N, C, H, W] (or [C, H, W]). */
+import type { Tensor } from "../tensor.ts";
+import { Module, type ModuleConfig } from "./module.ts";
+import {
+  adaptiveAvgPool2d,
+  avgPool2d,
+  type AvgPool2dOptions,
+  maxPool2d,
+  type MaxPool2dOptions,
+  type PoolSize,
+} from "../ops/pool.ts";
+import { registerModule } from "./registry.ts";
+
+/** Max over kH×kW windows. @example new nn.MaxPool2d(2) // 28×28 → 14×14 */
+export class MaxPool2d extends Module {
+  constructor(readonly kernelSize: PoolSize, readonly options: MaxPool2dOptions = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, this.options);
+  }
+  override toConfig(): ModuleConfig {
+    return { type: "MaxPool2d", options: { kernelSize: this.kernelSize, ...this.options } };
+  }
+}
+registerModule(
+  "MaxPool2d",
+  ({ options: { kernelSize, ...rest } = {} }) =>
+    new MaxPool2d(kernelSize as PoolSize, rest as MaxPool2dOptions),
+);
+
+/** Mean over kH×kW windows. */
+export class AvgPool2d extends Module {
+  constructor(readonly kernelSize: PoolSize, readonly options: AvgPool2dOptions = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.kernelSize, this.options);
+  }
+  override toConfig(): ModuleConfig {
+    return { type: "AvgPool2d", options: { kernelSize: this.kernelSize, ...this.options } };
+  }
+}
+registerModule(
+  "AvgPool2d",
+  ({ options: { kernelSize, ...rest } = {} }) =>
+    new AvgPool2d(kernelSize as PoolSize, rest as AvgPool2dOptions),
+);
+
+/** Mean pooling to a fixed output size. */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: number | [number | null, number | null]) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+  override toConfig(): ModuleConfig {
+    return { type: "AdaptiveAvgPool2d", options: { outputSize: this.outputSize } };
+  }
+}
+registerModule(
+  "AdaptiveAvgPool2d",
+  ({ options: o = {} }) =>
+    new AdaptiveAvgPool2d(o.outputSize as number | [number | null, number | null]),
+);
