@@ -2,11 +2,13 @@
  * `deno task bench`: every benchmark, each printing its table beside TensorFlow.js's wasm backend
  * on the same workload in the same run. Pass names to run a subset: `... main.ts gemm`.
  */
+import { benchConv } from "./conv.ts";
 import { benchGemm } from "./gemm.ts";
 import { benchMemory } from "./memory.ts";
 
 const benchmarks: Record<string, () => Promise<void>> = {
   gemm: benchGemm,
+  conv: benchConv,
   memory: () => benchMemory(1000),
 };
 
