@@ -25,3 +25,9 @@ export {
   Embedding,
   LayerNorm,
 } from "./normalization.ts";
+export {
+  Conv2d,
+  type Conv2dModuleOptions,
+  ConvTranspose2d,
+  type ConvTranspose2dModuleOptions,
+} from "./conv.ts";
