@@ -45,8 +45,8 @@ export {
   evaluate,
   fit,
   History,
-  TrainingError,
   type TrainingContext,
+  TrainingError,
 } from "./train/mod.ts";
 export { grad, type GradOptions, valueAndGrad } from "./autograd/functional.ts";
 export { isGradEnabled, noGrad, withGradMode } from "./autograd/grad_mode.ts";
