@@ -1,0 +1,72 @@
+/**
+ * `deno task serve`: the inference server under Deno. Serves every model directory under
+ * `MODELS_DIR` (default `models/`); when `models/mnist-cnn` is missing it trains it first (the
+ * mnist-cnn example, with its progress bar). Listens on `HOST`:`PORT` (default 127.0.0.1:8000;
+ * port 0 picks a free one), logs one line per request, and shuts down cleanly on SIGINT/SIGTERM.
+ *
+ * Environment: `MODELS_DIR`, `HOST`, `PORT`, `ADMIN_TOKEN` (enables the load/unload routes),
+ * `CORS_ORIGINS` ("*" or a comma-separated list), `TRAIN_EPOCHS` (default 3), `TRAIN=0` to never
+ * train, `LOG=0` to silence the request log.
+ */
+import "../runtime/mod.ts";
+import { createApp } from "./app.ts";
+import { registryFromDirectory } from "./registry_fs.ts";
+import { pageHandler } from "./page/handler.ts";
+import { saveMnistCnn, trainMnistCnn } from "../scripts/examples/mnist_cnn.ts";
+
+const DEFAULT_MODEL = "mnist-cnn";
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+const modelsDir = Deno.env.get("MODELS_DIR") ?? "models";
+const defaultDir = `${modelsDir}/${DEFAULT_MODEL}`;
+if (Deno.env.get("TRAIN") !== "0" && !(await exists(`${defaultDir}/config.json`))) {
+  const epochs = Number(Deno.env.get("TRAIN_EPOCHS") ?? 3);
+  console.log(`${defaultDir} is missing: training the MNIST CNN first (${epochs} epochs)`);
+  const { model, accuracy } = await trainMnistCnn({ epochs });
+  await saveMnistCnn(model, defaultDir, accuracy);
+  console.log(`saved ${defaultDir} (test accuracy ${(accuracy * 100).toFixed(2)}%)`);
+}
+
+const registry = await registryFromDirectory(modelsDir);
+const corsOrigins = Deno.env.get("CORS_ORIGINS");
+const app = createApp({
+  registry,
+  adminToken: Deno.env.get("ADMIN_TOKEN") || undefined,
+  cors: corsOrigins === undefined || corsOrigins === ""
+    ? undefined
+    : corsOrigins === "*"
+    ? "*"
+    : corsOrigins.split(",").map((o) => o.trim()),
+  page: pageHandler({ modelsDir }),
+  logger: Deno.env.get("LOG") === "0" ? undefined : (line) => console.log(line),
+});
+
+const server = Deno.serve({
+  hostname: Deno.env.get("HOST") ?? "127.0.0.1",
+  port: Number(Deno.env.get("PORT") ?? 8000),
+  onListen: ({ hostname, port }) => {
+    const names = registry.names();
+    console.log(
+      `edgegrad serving ${names.length > 0 ? names.join(", ") : "no models"} from ${modelsDir}/ ` +
+        `on http://${hostname}:${port}/`,
+    );
+  },
+}, app.fetch);
+
+const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+const stop = () => {
+  console.log("shutting down");
+  for (const signal of signals) Deno.removeSignalListener(signal, stop);
+  server.shutdown();
+};
+for (const signal of signals) Deno.addSignalListener(signal, stop);
+await server.finished;

@@ -1,0 +1,101 @@
+/**
+ * HTTP plumbing shared by the routes: the error a handler throws to answer with a status and a JSON
+ * `{"error": ...}`, and a body reader that stops at a byte limit (declared or streamed).
+ */
+
+/** An answer to a bad request: its status and a message that says what was wrong. */
+export class RequestError extends Error {
+  override name = "RequestError";
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Default limit of a request body: 8 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+function tooLarge(maxBytes: number, what: string): RequestError {
+  return new RequestError(413, `request body ${what} the limit of ${maxBytes} bytes`);
+}
+
+/**
+ * Reads a request body into bytes, refusing (413) a Content-Length above `maxBytes` before reading,
+ * and a body without one (chunked) as soon as its stream runs past the limit.
+ */
+export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null) {
+    if (!/^\s*\d+\s*$/.test(declared)) {
+      throw new RequestError(400, `Content-Length ${JSON.stringify(declared)} is not a number`);
+    }
+    const length = Number(declared);
+    if (length > maxBytes) throw tooLarge(maxBytes, `of ${length} bytes exceeds`);
+  }
+  if (request.body === null) return new Uint8Array(0);
+  if (declared !== null) {
+    // HTTP framing holds a body to its Content-Length, so the limit is already enforced: read it
+    // in one go (cheaper than a chunk loop), checking the size again for hosts that do not frame.
+    let body: Uint8Array;
+    try {
+      body = new Uint8Array(await request.arrayBuffer());
+    } catch (error) {
+      throw new RequestError(400, `could not read the request body: ${(error as Error).message}`);
+    }
+    if (body.byteLength > maxBytes) throw tooLarge(maxBytes, "runs past");
+    return body;
+  }
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(maxBytes, "runs past");
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof RequestError) throw error;
+    throw new RequestError(400, `could not read the request body: ${(error as Error).message}`);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/** A JSON value described in a few words for an error message (never the whole of a big value). */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) {
+    return `an array of ${value.length} item${value.length === 1 ? "" : "s"}`;
+  }
+  switch (typeof value) {
+    case "string":
+      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+    case "number":
+    case "boolean":
+      return String(value);
+    case "object":
+      return "an object";
+    default:
+      return typeof value;
+  }
+}
+
+/** A client-supplied name quoted for an error message, cut to 80 characters. */
+export function quote(name: string): string {
+  return JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+}

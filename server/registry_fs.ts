@@ -1,0 +1,129 @@
+/**
+ * Models from a folder (Deno only): every subdirectory with a `config.json` is a model named after
+ * it. Names are checked against `MODEL_NAME_PATTERN` and every path is resolved (symlinks
+ * included) and must stay inside the folder, so no name or link can reach other files.
+ */
+import { io } from "../runtime/api.ts";
+import {
+  disposeModel,
+  isValidModelName,
+  ModelNotFoundError,
+  ModelRegistry,
+  type ModelSource,
+} from "./registry.ts";
+
+/** True when `path` is `root` itself or lies below it (both already resolved). */
+function isInside(root: string, path: string): boolean {
+  const base = root.replaceAll("\\", "/").replace(/\/$/, ""), target = path.replaceAll("\\", "/");
+  return target === base || target.startsWith(`${base}/`);
+}
+
+async function realPathOrNull(path: string): Promise<string | null> {
+  try {
+    return await Deno.realPath(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/**
+ * A `ModelSource` over a folder of model directories (`{dir}/{name}/config.json` and
+ * `model.safetensors`).
+ * @example
+ * const source = directorySource("models");
+ * const { model, config } = await source.load("mnist-cnn");
+ */
+export function directorySource(dir: string): ModelSource {
+  const root = async (): Promise<string> => {
+    const real = await realPathOrNull(dir);
+    if (real === null) throw new Error(`the models folder ${dir} does not exist`);
+    return real;
+  };
+  /** The resolved path of `name/file` (file "" for the model's folder), or null if absent. */
+  const resolve = async (rootReal: string, name: string, file: string): Promise<string | null> => {
+    const real = await realPathOrNull(
+      file === "" ? `${rootReal}/${name}` : `${rootReal}/${name}/${file}`,
+    );
+    if (real === null) return null;
+    if (!isInside(rootReal, real) || real === rootReal) {
+      throw new Error(`${dir}/${name}${file === "" ? "" : `/${file}`} leads outside ${dir}`);
+    }
+    return real;
+  };
+  return {
+    async list(): Promise<string[]> {
+      const rootReal = await root();
+      const names: string[] = [];
+      for await (const entry of Deno.readDir(rootReal)) {
+        if (!isValidModelName(entry.name) || entry.isFile) continue;
+        try {
+          const folder = await resolve(rootReal, entry.name, "");
+          if (folder !== null && (await resolve(rootReal, entry.name, io.CONFIG_FILE)) !== null) {
+            names.push(entry.name);
+          }
+        } catch {
+          // A link that leads outside the folder is not a model of this folder.
+        }
+      }
+      return names.sort();
+    },
+    async load(name: string) {
+      if (!isValidModelName(name)) {
+        throw new Error(`${JSON.stringify(name.slice(0, 80))} is not a valid model name`);
+      }
+      const rootReal = await root();
+      const folder = await resolve(rootReal, name, "");
+      if (folder === null || !(await Deno.stat(folder)).isDirectory) {
+        throw new ModelNotFoundError(`no model ${JSON.stringify(name)} in ${dir}`);
+      }
+      const configPath = await resolve(rootReal, name, io.CONFIG_FILE);
+      const weightsPath = await resolve(rootReal, name, io.WEIGHTS_FILE);
+      if (configPath === null || weightsPath === null) {
+        throw new ModelNotFoundError(
+          `${dir}/${name} is not a model directory (it needs ${io.CONFIG_FILE} and ` +
+            `${io.WEIGHTS_FILE})`,
+        );
+      }
+      const [configText, weights] = await Promise.all([
+        Deno.readTextFile(configPath),
+        Deno.readFile(weightsPath),
+      ]);
+      return io.modelFromBytes(configText, weights, {
+        config: `${dir}/${name}/${io.CONFIG_FILE}`,
+        weights: `${dir}/${name}/${io.WEIGHTS_FILE}`,
+      });
+    },
+  };
+}
+
+/**
+ * Loads every model directory under `dir` into a new registry (whose `source` is the folder, for
+ * the admin load route). A model that fails to load is reported to `onError` (default: a warning
+ * on stderr) and skipped, so one broken folder does not keep the others from being served.
+ * @example
+ * const registry = await registryFromDirectory("models");
+ * registry.names(); // ["mnist-cnn"]
+ */
+export async function registryFromDirectory(
+  dir: string,
+  {
+    onError = (name: string, error: Error) =>
+      console.warn(`skipping model ${name}: ${error.message}`),
+  }: { onError?: (name: string, error: Error) => void } = {},
+): Promise<ModelRegistry> {
+  const registry = new ModelRegistry();
+  const source = directorySource(dir);
+  registry.source = source;
+  for (const name of await source.list()) {
+    let loaded: Awaited<ReturnType<ModelSource["load"]>> | undefined;
+    try {
+      loaded = await source.load(name);
+      registry.add(name, loaded);
+    } catch (error) {
+      if (loaded !== undefined) disposeModel(loaded.model);
+      onError(name, error as Error);
+    }
+  }
+  return registry;
+}

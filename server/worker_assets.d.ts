@@ -1,0 +1,6 @@
+/** The compiled kernel module (the relaxed-SIMD build). */
+export declare const kernels: WebAssembly.Module;
+/** The served model's config.json, parsed. */
+export declare const config: unknown;
+/** The served model's model.safetensors. */
+export declare const weights: Uint8Array;

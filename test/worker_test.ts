@@ -1,0 +1,204 @@
+/**
+ * The edge-worker bundle: built with `bundleWorker`, started in workerd (the Workers runtime) and
+ * under `deno serve`, each on a free loopback port; its answers to KServe v2 inference requests
+ * (one image, a batch) must equal in-process inference on the same model directory to float32
+ * precision, and a bad request must get a 4xx with a JSON error. Uses models/mnist-cnn when it
+ * has been trained, else the same architecture with seeded random weights in a temp folder.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { load, manualSeed, noGrad, randn, save } from "../runtime/mod.ts";
+import { bundleWorker } from "../scripts/bundle_worker.ts";
+import { cnn } from "../scripts/examples/mnist_cnn.ts";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+const WORKERD = join(root, "node_modules/.bin/workerd");
+const START_TIMEOUT_MS = 20_000;
+
+/** The trained example's directory, or a seeded untrained one of the same architecture. */
+async function modelDirectory(temp: string): Promise<string> {
+  const trained = join(root, "models/mnist-cnn");
+  try {
+    await Deno.stat(join(trained, "model.safetensors"));
+    await Deno.stat(join(trained, "config.json"));
+    return trained;
+  } catch {
+    manualSeed(7);
+    const dir = join(temp, "mnist-cnn");
+    await save(cnn(), dir, {
+      inputShape: [1, 28, 28],
+      labels: Array.from({ length: 10 }, (_, i) => String(i)),
+    });
+    return dir;
+  }
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** A server process on loopback, with its output kept for error messages. */
+interface Running {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function start(command: string, args: string[], port: number): Promise<Running> {
+  const child = new Deno.Command(command, {
+    args,
+    cwd: root,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let output = "";
+  const decoder = new TextDecoder();
+  const collect = (stream: ReadableStream<Uint8Array>) =>
+    stream.pipeTo(
+      new WritableStream({
+        write(chunk) {
+          output += decoder.decode(chunk, { stream: true });
+        },
+      }),
+    );
+  const drained = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  const stop = async () => {
+    if (!exited) child.kill("SIGTERM");
+    await status;
+    await drained;
+  };
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (exited) break;
+    try {
+      const response = await fetch(`${url}/v2/health/ready`);
+      await response.body?.cancel();
+      if (response.ok) return { url, stop };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await stop();
+  throw new Error(
+    `${command} ${args.join(" ")} did not answer /v2/health/ready within ` +
+      `${START_TIMEOUT_MS} ms${exited ? " (it exited)" : ""}; its output:\n${output}`,
+  );
+}
+
+interface InferOutput {
+  name: string;
+  shape: number[];
+  datatype: string;
+  data: number[];
+}
+
+async function infer(
+  url: string,
+  name: string,
+  shape: number[],
+  data: ArrayLike<number>,
+): Promise<InferOutput[]> {
+  const response = await fetch(`${url}/v2/models/${name}/infer`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      inputs: [{ name: "input", shape, datatype: "FP32", data: Array.from(data) }],
+    }),
+  });
+  const body = await response.json();
+  assert.equal(response.status, 200, `infer answered ${response.status}: ${JSON.stringify(body)}`);
+  assert.equal(body.model_name, name);
+  return body.outputs;
+}
+
+/** |a − e| ≤ 1e-6 + 1e-5·|e| elementwise: float32 rounding, with or without fused multiply-add. */
+function assertFloat32Close(actual: number[], expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: ${actual.length} values`);
+  for (let i = 0; i < expected.length; i++) {
+    const ok = Math.abs(actual[i] - expected[i]) <= 1e-6 + 1e-5 * Math.abs(expected[i]);
+    assert.ok(ok, `${what}[${i}]: worker ${actual[i]}, in-process ${expected[i]}`);
+  }
+}
+
+/** Sends a single and a batch request and a bad one, comparing with in-process inference. */
+async function checkServer(url: string, modelDir: string, name: string): Promise<void> {
+  const { model } = await load(modelDir);
+  model.eval();
+  manualSeed(11);
+  for (const batch of [1, 5]) {
+    const x = randn([batch, 1, 28, 28]);
+    const [logits, probabilities] = noGrad(() => {
+      const out = model.call(x);
+      return [out.data(), out.softmax(-1).data()];
+    });
+    const outputs = await infer(url, name, x.shape as number[], x.data());
+    const byName = new Map(outputs.map((o) => [o.name, o]));
+    const logitsOut = byName.get("logits");
+    assert.ok(logitsOut, `no "logits" output among ${[...byName.keys()]}`);
+    assert.deepEqual(logitsOut.shape, [batch, 10]);
+    assert.equal(logitsOut.datatype, "FP32");
+    assertFloat32Close(logitsOut.data, logits, `batch ${batch} logits`);
+    const probabilitiesOut = byName.get("probabilities");
+    assert.ok(probabilitiesOut, `no "probabilities" output among ${[...byName.keys()]}`);
+    assertFloat32Close(probabilitiesOut.data, probabilities, `batch ${batch} probabilities`);
+    x.dispose();
+  }
+  const bad = await fetch(`${url}/v2/models/${name}/infer`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      inputs: [{ name: "input", shape: [1, 1, 28, 27], datatype: "FP32", data: [1, 2, 3] }],
+    }),
+  });
+  const error = await bad.json();
+  assert.ok(bad.status >= 400 && bad.status < 500, `a wrong shape got ${bad.status}`);
+  assert.equal(typeof error.error, "string", `error body ${JSON.stringify(error)}`);
+  const unknown = await fetch(`${url}/v2/models/no-such-model`);
+  assert.equal(unknown.status, 404);
+  assert.equal(typeof (await unknown.json()).error, "string");
+  for (const p of model.parameters()) p.dispose();
+}
+
+Deno.test("worker bundle answers like in-process inference in workerd and under deno serve", async (t) => {
+  const temp = await Deno.makeTempDir({ prefix: "edgegrad-worker-" });
+  try {
+    const modelDir = await modelDirectory(temp);
+    const bundle = await bundleWorker({ modelDir, outDir: join(temp, "worker"), measure: false });
+    const hosts: Array<[string, string, (port: number) => string[]]> = [
+      [
+        "workerd",
+        WORKERD,
+        (port) => ["serve", bundle.capnp, "--socket-addr", `http=127.0.0.1:${port}`],
+      ],
+      [
+        "deno serve",
+        Deno.execPath(),
+        (port) => ["serve", "--host", "127.0.0.1", "--port", String(port), bundle.entry],
+      ],
+    ];
+    for (const [host, command, args] of hosts) {
+      await t.step(host, async () => {
+        const port = freePort();
+        const server = await start(command, args(port), port);
+        try {
+          await checkServer(server.url, modelDir, bundle.name);
+        } finally {
+          await server.stop();
+        }
+      });
+    }
+  } finally {
+    await Deno.remove(temp, { recursive: true });
+  }
+});
