@@ -171,3 +171,255 @@ export function adamStepF32(
     );
   }
 }
+
+// @ts-ignore: decorator
+@inline function amsgradLoop(
+  param: usize, grad: usize, m: usize, v: usize, vMax: usize, n: i32,
+  weight1: f32, beta2: f32, weight2: f32, eps: f32, weightDecay: f32, shrink: f32,
+  stepSize: f32, correction2Sqrt: f32, coupledDecay: bool, decoupledDecay: bool,
+): void {
+  const vWeight1 = f32x4.splat(weight1);
+  const vBeta2 = f32x4.splat(beta2);
+  const vWeight2 = f32x4.splat(weight2);
+  const vEps = f32x4.splat(eps);
+  const vDecay = f32x4.splat(weightDecay);
+  const vShrink = f32x4.splat(shrink);
+  const vNegStep = f32x4.splat(-stepSize);
+  const vCorrection2Sqrt = f32x4.splat(correction2Sqrt);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    let p = v128.load(param + o);
+    let g = v128.load(grad + o);
+    if (coupledDecay) g = madd(vDecay, p, g);
+    if (decoupledDecay) p = f32x4.mul(p, vShrink);
+    let mo = v128.load(m + o);
+    mo = madd(vWeight1, f32x4.sub(g, mo), mo);
+    const vo = madd(vWeight2, f32x4.mul(g, g), f32x4.mul(v128.load(v + o), vBeta2));
+    // torch.maximum(max_exp_avg_sq, exp_avg_sq): a NaN in either stays NaN, as f32x4.max keeps it.
+    const peak = f32x4.max(v128.load(vMax + o), vo);
+    v128.store(m + o, mo);
+    v128.store(v + o, vo);
+    v128.store(vMax + o, peak);
+    const denominator = f32x4.add(f32x4.div(f32x4.sqrt(peak), vCorrection2Sqrt), vEps);
+    v128.store(param + o, madd(vNegStep, f32x4.div(mo, denominator), p));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    let p = load<f32>(param + o);
+    let g = load<f32>(grad + o);
+    if (coupledDecay) g = g + weightDecay * p;
+    if (decoupledDecay) p = p * shrink;
+    let mo = load<f32>(m + o);
+    mo = mo + weight1 * (g - mo);
+    const vo = load<f32>(v + o) * beta2 + weight2 * (g * g);
+    const peak = max(load<f32>(vMax + o), vo);
+    store<f32>(m + o, mo);
+    store<f32>(v + o, vo);
+    store<f32>(vMax + o, peak);
+    const denominator = Mathf.sqrt(peak) / correction2Sqrt + eps;
+    store<f32>(param + o, p + -stepSize * (mo / denominator));
+  }
+}
+
+/**
+ * adamStepF32 with AMSGrad (torch.optim.Adam/AdamW amsgrad=True): after the moments,
+ * vMax = max(vMax, v), and vMax takes v's place in the denominator:
+ * p −= (lr / bc1) · m / (sqrt(vMax) / sqrt(bc2) + eps).
+ */
+export function adamAmsgradStepF32(
+  param: usize, grad: usize, m: usize, v: usize, vMax: usize, n: i32,
+  lr: f64, beta1: f64, beta2: f64, eps: f64, weightDecay: f64, decoupled: i32,
+  biasCorrection1: f64, biasCorrection2: f64,
+): void {
+  const weight1 = <f32>(1.0 - beta1);
+  const weight2 = <f32>(1.0 - beta2);
+  const stepSize = <f32>(lr / biasCorrection1);
+  const correction2Sqrt = <f32>Math.sqrt(biasCorrection2);
+  const shrink = <f32>(1.0 - lr * weightDecay);
+  if (weightDecay == 0) {
+    amsgradLoop(
+      param, grad, m, v, vMax, n, weight1, <f32>beta2, weight2, <f32>eps, 0, shrink, stepSize,
+      correction2Sqrt, false, false,
+    );
+  } else if (decoupled != 0) {
+    amsgradLoop(
+      param, grad, m, v, vMax, n, weight1, <f32>beta2, weight2, <f32>eps, <f32>weightDecay,
+      shrink, stepSize, correction2Sqrt, false, true,
+    );
+  } else {
+    amsgradLoop(
+      param, grad, m, v, vMax, n, weight1, <f32>beta2, weight2, <f32>eps, <f32>weightDecay,
+      shrink, stepSize, correction2Sqrt, true, false,
+    );
+  }
+}
+
+// @ts-ignore: decorator
+@inline function rmspropLoop(
+  param: usize, grad: usize, squareAvg: usize, gradAvg: usize, buffer: usize, n: i32,
+  alpha: f32, weight: f32, eps: f32, weightDecay: f32, momentum: f32, negLr: f32,
+  decay: bool, centered: bool, hasMomentum: bool,
+): void {
+  const vAlpha = f32x4.splat(alpha);
+  const vWeight = f32x4.splat(weight);
+  const vEps = f32x4.splat(eps);
+  const vDecay = f32x4.splat(weightDecay);
+  const vMomentum = f32x4.splat(momentum);
+  const vNegLr = f32x4.splat(negLr);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const p = v128.load(param + o);
+    let g = v128.load(grad + o);
+    if (decay) g = madd(vDecay, p, g);
+    // square_avg.mul_(α).addcmul_(g, g, value=1 − α): s·α + ((1 − α)·g)·g
+    const s = madd(f32x4.mul(vWeight, g), g, f32x4.mul(v128.load(squareAvg + o), vAlpha));
+    v128.store(squareAvg + o, s);
+    let avg = s;
+    if (centered) {
+      // grad_avg.mul_(α).add_(g, alpha=1 − α); avg = sqrt(square_avg − grad_avg²)
+      const a = madd(vWeight, g, f32x4.mul(v128.load(gradAvg + o), vAlpha));
+      v128.store(gradAvg + o, a);
+      avg = f32x4.sub(s, f32x4.mul(a, a));
+    }
+    avg = f32x4.add(f32x4.sqrt(avg), vEps);
+    if (hasMomentum) {
+      // buf.mul_(momentum).addcdiv_(g, avg); p.add_(buf, alpha=−lr)
+      const b = f32x4.add(f32x4.mul(v128.load(buffer + o), vMomentum), f32x4.div(g, avg));
+      v128.store(buffer + o, b);
+      v128.store(param + o, madd(vNegLr, b, p));
+    } else {
+      // p.addcdiv_(g, avg, value=−lr): p + (−lr·g) / avg
+      v128.store(param + o, f32x4.add(p, f32x4.div(f32x4.mul(vNegLr, g), avg)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const p = load<f32>(param + o);
+    let g = load<f32>(grad + o);
+    if (decay) g = g + weightDecay * p;
+    const s = load<f32>(squareAvg + o) * alpha + (weight * g) * g;
+    store<f32>(squareAvg + o, s);
+    let avg = s;
+    if (centered) {
+      const a = load<f32>(gradAvg + o) * alpha + weight * g;
+      store<f32>(gradAvg + o, a);
+      avg = s - a * a;
+    }
+    avg = Mathf.sqrt(avg) + eps;
+    if (hasMomentum) {
+      const b = load<f32>(buffer + o) * momentum + g / avg;
+      store<f32>(buffer + o, b);
+      store<f32>(param + o, p + negLr * b);
+    } else {
+      store<f32>(param + o, p + (negLr * g) / avg);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function rmspropCentered(
+  param: usize, grad: usize, squareAvg: usize, gradAvg: usize, buffer: usize, n: i32,
+  alpha: f32, weight: f32, eps: f32, weightDecay: f32, momentum: f32, negLr: f32,
+  decay: bool, centered: bool,
+): void {
+  if (centered) {
+    if (momentum > 0) {
+      rmspropLoop(
+        param, grad, squareAvg, gradAvg, buffer, n, alpha, weight, eps, weightDecay, momentum,
+        negLr, decay, true, true,
+      );
+    } else {
+      rmspropLoop(
+        param, grad, squareAvg, gradAvg, buffer, n, alpha, weight, eps, weightDecay, momentum,
+        negLr, decay, true, false,
+      );
+    }
+  } else if (momentum > 0) {
+    rmspropLoop(
+      param, grad, squareAvg, gradAvg, buffer, n, alpha, weight, eps, weightDecay, momentum,
+      negLr, decay, false, true,
+    );
+  } else {
+    rmspropLoop(
+      param, grad, squareAvg, gradAvg, buffer, n, alpha, weight, eps, weightDecay, momentum,
+      negLr, decay, false, false,
+    );
+  }
+}
+
+/**
+ * PyTorch RMSprop for one parameter of n elements: g' = g + weightDecay·p (when weightDecay ≠ 0);
+ * s = α·s + (1 − α)·g'²; with centered ≠ 0, a = α·a + (1 − α)·g' and avg = sqrt(s − a²), else
+ * avg = sqrt(s); avg += eps. With momentum > 0, buf = momentum·buf + g'/avg and p −= lr·buf;
+ * without, p −= lr·g'/avg. gradAvg is read only when centered, momentumBuffer only with momentum.
+ */
+export function rmspropStepF32(
+  param: usize, grad: usize, squareAvg: usize, gradAvg: usize, momentumBuffer: usize, n: i32,
+  lr: f64, alpha: f64, eps: f64, weightDecay: f64, momentum: f64, centered: i32,
+): void {
+  // Scalars reach f32 the way torch's do: each coefficient is formed in f64, then rounded once.
+  const weight = <f32>(1.0 - alpha);
+  const negLr = <f32>-lr;
+  if (weightDecay != 0) {
+    rmspropCentered(
+      param, grad, squareAvg, gradAvg, momentumBuffer, n, <f32>alpha, weight, <f32>eps,
+      <f32>weightDecay, <f32>momentum, negLr, true, centered != 0,
+    );
+  } else {
+    rmspropCentered(
+      param, grad, squareAvg, gradAvg, momentumBuffer, n, <f32>alpha, weight, <f32>eps, 0,
+      <f32>momentum, negLr, false, centered != 0,
+    );
+  }
+}
+
+// @ts-ignore: decorator
+@inline function adagradLoop(
+  param: usize, grad: usize, sum: usize, n: i32,
+  negLr: f32, eps: f32, weightDecay: f32, decay: bool,
+): void {
+  const vNegLr = f32x4.splat(negLr);
+  const vEps = f32x4.splat(eps);
+  const vDecay = f32x4.splat(weightDecay);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const p = v128.load(param + o);
+    let g = v128.load(grad + o);
+    if (decay) g = madd(vDecay, p, g);
+    // state_sum.addcmul_(g, g); std = sqrt(state_sum) + eps; p.addcdiv_(g, std, value=−clr)
+    const s = madd(g, g, v128.load(sum + o));
+    v128.store(sum + o, s);
+    const std = f32x4.add(f32x4.sqrt(s), vEps);
+    v128.store(param + o, f32x4.add(p, f32x4.div(f32x4.mul(vNegLr, g), std)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const p = load<f32>(param + o);
+    let g = load<f32>(grad + o);
+    if (decay) g = g + weightDecay * p;
+    const s = load<f32>(sum + o) + g * g;
+    store<f32>(sum + o, s);
+    store<f32>(param + o, p + (negLr * g) / (Mathf.sqrt(s) + eps));
+  }
+}
+
+/**
+ * PyTorch Adagrad for one parameter of n elements at step t ≥ 1: g' = g + weightDecay·p (when
+ * weightDecay ≠ 0); sum += g'²; p −= clr·g' / (sqrt(sum) + eps) with the decayed rate
+ * clr = lr / (1 + (t − 1)·lrDecay).
+ */
+export function adagradStepF32(
+  param: usize, grad: usize, sum: usize, n: i32,
+  lr: f64, lrDecay: f64, eps: f64, weightDecay: f64, step: f64,
+): void {
+  // Scalars reach f32 the way torch's do: each coefficient is formed in f64, then rounded once.
+  const negLr = <f32>-(lr / (1.0 + (step - 1.0) * lrDecay));
+  if (weightDecay != 0) {
+    adagradLoop(param, grad, sum, n, negLr, <f32>eps, <f32>weightDecay, true);
+  } else {
+    adagradLoop(param, grad, sum, n, negLr, <f32>eps, 0, false);
+  }
+}

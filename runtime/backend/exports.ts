@@ -224,6 +224,62 @@ export interface KernelExports extends ConvExports, NnExports {
     biasCorrection1: number,
     biasCorrection2: number,
   ): void;
+  /**
+   * adamStepF32 with AMSGrad: after the moments, vMax = max(vMax, v) (NaN propagates), and vMax
+   * takes v's place: p −= lr · (m / biasCorrection1) / (sqrt(vMax / biasCorrection2) + eps).
+   */
+  adamAmsgradStepF32(
+    param: number,
+    grad: number,
+    m: number,
+    v: number,
+    vMax: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: number,
+    biasCorrection1: number,
+    biasCorrection2: number,
+  ): void;
+  /**
+   * PyTorch RMSprop for one parameter of n elements: g' = g + weightDecay·p;
+   * s = α·s + (1 − α)·g'²; centered (≠ 0): a = α·a + (1 − α)·g', avg = sqrt(s − a²), else
+   * avg = sqrt(s); avg += eps. momentum > 0: buf = momentum·buf + g'/avg, p −= lr·buf;
+   * otherwise p −= lr·g'/avg. gradAvg is used only when centered, momentumBuffer only with
+   * momentum (pass 0 otherwise).
+   */
+  rmspropStepF32(
+    param: number,
+    grad: number,
+    squareAvg: number,
+    gradAvg: number,
+    momentumBuffer: number,
+    n: number,
+    lr: number,
+    alpha: number,
+    eps: number,
+    weightDecay: number,
+    momentum: number,
+    centered: number,
+  ): void;
+  /**
+   * PyTorch Adagrad for one parameter of n elements at step t ≥ 1: g' = g + weightDecay·p;
+   * sum += g'²; p −= clr·g' / (sqrt(sum) + eps) with clr = lr / (1 + (t − 1)·lrDecay).
+   */
+  adagradStepF32(
+    param: number,
+    grad: number,
+    sum: number,
+    n: number,
+    lr: number,
+    lrDecay: number,
+    eps: number,
+    weightDecay: number,
+    step: number,
+  ): void;
 }
 
 /** Opcodes of unaryF32. alpha/beta are the op's scalar parameters where it has them. */

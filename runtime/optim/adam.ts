@@ -1,6 +1,9 @@
-/** Adam and AdamW (PyTorch's update rules, bias-corrected), one fused kernel call per parameter. */
+/**
+ * Adam and AdamW (PyTorch's update rules, bias-corrected, optionally AMSGrad), one fused kernel
+ * call per parameter.
+ */
 import { Tensor } from "../tensor.ts";
-import { adamStepKernel, filled } from "../backend/kernels.ts";
+import { adamAmsgradStepKernel, adamStepKernel, filled } from "../backend/kernels.ts";
 import { checkOption, Optimizer, type ParamState, stateTensor } from "./optimizer.ts";
 
 /** Options of Adam; the defaults are PyTorch's. */
@@ -9,6 +12,16 @@ export interface AdamOptions {
   betas?: [number, number];
   eps?: number;
   weightDecay?: number;
+  /** Divide by the running maximum of the second moment (AMSGrad), as torch's amsgrad=True. */
+  amsgrad?: boolean;
+}
+
+interface Moments {
+  m: Tensor;
+  v: Tensor;
+  /** The running maximum of v, with amsgrad only. */
+  vMax?: Tensor;
+  step: number;
 }
 
 /**
@@ -18,11 +31,18 @@ export interface AdamOptions {
 export class Adam extends Optimizer {
   readonly options: Required<AdamOptions>;
   protected readonly decoupled: boolean = false;
-  private readonly moments = new Map<Tensor, { m: Tensor; v: Tensor; step: number }>();
+  private readonly moments = new Map<Tensor, Moments>();
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
     super(params);
-    this.options = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, ...options };
+    this.options = {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      ...options,
+    };
     const o = this.options;
     const name = this.constructor.name;
     checkOption(name, "lr", o.lr, o.lr >= 0);
@@ -42,7 +62,7 @@ export class Adam extends Optimizer {
         this.moments.set(p, state);
       }
       state.step++;
-      adamStepKernel(p, p.grad, state.m, state.v, {
+      const settings = {
         lr: o.lr,
         beta1: o.betas[0],
         beta2: o.betas[1],
@@ -50,30 +70,42 @@ export class Adam extends Optimizer {
         weightDecay: o.weightDecay,
         decoupled: this.decoupled,
         step: state.step,
-      });
+      };
+      if (o.amsgrad) {
+        state.vMax ??= stateTensor(filled(p.shape, 0));
+        adamAmsgradStepKernel(p, p.grad, state.m, state.v, state.vMax, settings);
+      } else {
+        adamStepKernel(p, p.grad, state.m, state.v, settings);
+      }
     }
   }
 
   protected paramState(param: Tensor): ParamState | undefined {
     const s = this.moments.get(param);
-    return s === undefined ? undefined : { step: s.step, expAvg: s.m, expAvgSq: s.v };
+    if (s === undefined) return undefined;
+    const state: ParamState = { step: s.step, expAvg: s.m, expAvgSq: s.v };
+    if (s.vMax !== undefined) state.maxExpAvgSq = s.vMax;
+    return state;
   }
 
   protected setParamState(param: Tensor, state: ParamState | undefined): void {
     const old = this.moments.get(param);
     old?.m.dispose();
     old?.v.dispose();
+    old?.vMax?.dispose();
     this.moments.delete(param);
     if (state === undefined) return;
-    const { step, expAvg, expAvgSq } = state;
+    const { step, expAvg, expAvgSq, maxExpAvgSq } = state;
     if (
-      typeof step !== "number" || !(expAvg instanceof Tensor) || !(expAvgSq instanceof Tensor)
+      typeof step !== "number" || !(expAvg instanceof Tensor) || !(expAvgSq instanceof Tensor) ||
+      (maxExpAvgSq !== undefined && !(maxExpAvgSq instanceof Tensor))
     ) {
       throw new Error(
-        `${this.constructor.name}.loadStateDict: a parameter's state needs step, expAvg and expAvgSq`,
+        `${this.constructor.name}.loadStateDict: a parameter's state needs step, expAvg and ` +
+          "expAvgSq (and maxExpAvgSq, when present, must be a tensor)",
       );
     }
-    this.moments.set(param, { m: expAvg, v: expAvgSq, step });
+    this.moments.set(param, { m: expAvg, v: expAvgSq, vMax: maxExpAvgSq, step });
   }
 }
 
