@@ -5,11 +5,13 @@
 import { benchConv } from "./conv.ts";
 import { benchGemm } from "./gemm.ts";
 import { benchMemory } from "./memory.ts";
+import { benchTrain } from "./train.ts";
 
 const benchmarks: Record<string, () => Promise<void>> = {
   gemm: benchGemm,
   conv: benchConv,
   memory: () => benchMemory(1000),
+  train: benchTrain,
 };
 
 const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benchmarks);
