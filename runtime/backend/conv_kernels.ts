@@ -14,7 +14,7 @@
  * and their forward and input-gradient passes ran at 34-38 GFLOP/s; in chunks of 5 images, 39-46.
  */
 import { backend } from "./backend.ts";
-import { copyStridedKernel, filled, reduceDim, ReduceOp } from "./kernels.ts";
+import { copyStridedKernel, filled, gemmKernel, reduceDim, ReduceOp } from "./kernels.ts";
 import { Tensor } from "../tensor.ts";
 
 /** Sizes of one conv (stride, padding and dilation per axis; padding is the top/left amount). */
@@ -89,44 +89,6 @@ function withScratch<T>(p: Plan, body: (cols: number, side: number) => T): T {
 /** Byte pointer of channel `channel` of image `image` in a [batch, channels, pixels] tensor. */
 function planePtr(t: Tensor, image: number, channels: number, channel: number, pixels: number) {
   return t.ptr + (image * channels + channel) * pixels * 4;
-}
-
-/** One GEMM with explicit leading dimensions (row strides, in floats). */
-function gemm(
-  transA: boolean,
-  transB: boolean,
-  M: number,
-  N: number,
-  K: number,
-  a: number,
-  lda: number,
-  b: number,
-  ldb: number,
-  c: number,
-  ldc: number,
-  accumulate: boolean,
-): void {
-  const be = backend();
-  const workspace = be.workspace(be.k.gemmWorkspaceBytes(M, N, K));
-  be.k.gemm(
-    transA ? 1 : 0,
-    transB ? 1 : 0,
-    M,
-    N,
-    K,
-    a,
-    lda,
-    b,
-    ldb,
-    c,
-    ldc,
-    accumulate ? 1 : 0,
-    0,
-    0,
-    0,
-    M,
-    workspace,
-  );
 }
 
 /** im2col of images first..first+count of group `group` of x, side by side in cols. */
@@ -223,19 +185,16 @@ export function conv2dKernel(
             p.outGroup,
           );
         }
-        gemm(
+        gemmKernel(
           false,
           false,
           p.outGroup,
           columns,
           p.depth,
           weight.ptr + group * p.outGroup * p.depth * 4,
-          p.depth,
           p.pointwise ? image : cols,
-          columns,
           target,
-          columns,
-          bias !== null,
+          { accumulate: bias !== null },
         );
         if (side !== 0) copySide(g, p, out, first, count, group, side, false);
       }
@@ -269,19 +228,16 @@ export function conv2dAdjointKernel(
       for (let group = 0; group < g.groups; group++) {
         if (side !== 0) copySide(g, p, y, first, count, group, side, true);
         const image = planePtr(out, first, g.inChannels, group * p.inGroup, p.inPixels);
-        gemm(
+        gemmKernel(
           true,
           false,
           p.depth,
           columns,
           p.outGroup,
           weight.ptr + group * p.outGroup * p.depth * 4,
-          p.depth,
           side !== 0 ? side : planePtr(y, first, g.outChannels, group * p.outGroup, p.pixels),
-          columns,
           p.pointwise ? image : cols,
-          columns,
-          p.pointwise && bias !== null,
+          { accumulate: p.pointwise && bias !== null },
         );
         if (p.pointwise) continue;
         for (let i = 0; i < count; i++) {
@@ -331,19 +287,16 @@ export function conv2dWeightGradKernel(x: Tensor, y: Tensor, g: ConvGeometry): T
       for (let group = 0; group < g.groups; group++) {
         if (!p.pointwise) im2colChunk(g, p, x, first, count, group, cols);
         if (side !== 0) copySide(g, p, y, first, count, group, side, true);
-        gemm(
+        gemmKernel(
           false,
           true,
           p.outGroup,
           p.depth,
           columns,
           side !== 0 ? side : planePtr(y, first, g.outChannels, group * p.outGroup, p.pixels),
-          columns,
           p.pointwise ? planePtr(x, first, g.inChannels, group * p.inGroup, p.inPixels) : cols,
-          columns,
           out.ptr + group * p.outGroup * p.depth * 4,
-          p.depth,
-          first > 0,
+          { accumulate: first > 0 },
         );
       }
     }

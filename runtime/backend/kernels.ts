@@ -276,29 +276,50 @@ export class IndexOutOfRange extends RangeError {
   }
 }
 
-function indexError(op: string, index: Tensor, position: number, bound: number): IndexOutOfRange {
-  return new IndexOutOfRange(op, position, backend().i32[(index.ptr >>> 2) + position], bound);
+type IndexKernel = (
+  source: number,
+  index: number,
+  out: number,
+  outer: number,
+  sizeAlongDim: number,
+  count: number,
+  inner: number,
+) => number;
+
+/**
+ * Runs one of the four bounds-checked index kernels over `out` (already allocated and, for the
+ * adding ones, zeroed): `source` and `out` viewed as [outer, ·, inner] around `dim`, where
+ * `bounded` is the shape whose size along `dim` the indices must stay below. The kernel is
+ * skipped when `empty` (nothing to read or write). Throws IndexOutOfRange (after freeing `out`)
+ * when the kernel reports a bad index.
+ */
+function runIndexKernel(
+  op: string,
+  kernel: IndexKernel,
+  source: Tensor,
+  index: Tensor,
+  out: Tensor,
+  bounded: readonly number[],
+  dim: number,
+  count: number,
+  empty: boolean,
+): Tensor {
+  if (empty) return out;
+  const [outer, size, inner] = splitAt(bounded, dim);
+  const bad = kernel(source.ptr, index.ptr, out.ptr, outer, size, count, inner);
+  if (bad >= 0) {
+    out.dispose();
+    throw new IndexOutOfRange(op, bad, backend().i32[(index.ptr >>> 2) + bad], size);
+  }
+  return out;
 }
 
 /** out[o, j, i] = x[o, index[o, j, i], i] along `dim`; index has x's shape except at `dim`. */
 export function gatherKernel(x: Tensor, dim: number, index: Tensor): Tensor {
+  const k = backend().k;
   const out = Tensor.empty(index.shape);
-  if (out.size === 0) return out;
-  const [outer, sizeX, inner] = splitAt(x.shape, dim);
-  const bad = backend().k.gatherF32(
-    x.ptr,
-    index.ptr,
-    out.ptr,
-    outer,
-    sizeX,
-    index.shape[dim],
-    inner,
-  );
-  if (bad >= 0) {
-    out.dispose();
-    throw indexError("gather", index, bad, sizeX);
-  }
-  return out;
+  const count = index.shape[dim];
+  return runIndexKernel("gather", k.gatherF32, x, index, out, x.shape, dim, count, out.size === 0);
 }
 
 /** Adjoint of gather: zeros of `shape` with g added at the gathered positions. */
@@ -308,45 +329,38 @@ export function scatterAddKernel(
   index: Tensor,
   shape: readonly number[],
 ): Tensor {
+  const k = backend().k;
   const out = filled(shape, 0);
-  if (g.size === 0) return out;
-  const [outer, sizeOut, inner] = splitAt(shape, dim);
-  const bad = backend().k.scatterAddF32(
-    g.ptr,
-    index.ptr,
-    out.ptr,
-    outer,
-    sizeOut,
-    index.shape[dim],
-    inner,
+  const count = index.shape[dim];
+  return runIndexKernel(
+    "scatterAdd",
+    k.scatterAddF32,
+    g,
+    index,
+    out,
+    shape,
+    dim,
+    count,
+    g.size === 0,
   );
-  if (bad >= 0) {
-    out.dispose();
-    throw indexError("scatterAdd", index, bad, sizeOut);
-  }
-  return out;
 }
 
 /** out[o, j, i] = x[o, index[j], i] along `dim` for a 1-D int32 index. */
 export function indexSelectKernel(x: Tensor, dim: number, index: Tensor): Tensor {
-  const shape = x.shape.map((d, i) => (i === dim ? index.size : d));
-  const out = Tensor.empty(shape);
-  if (out.size === 0) return out;
-  const [outer, sizeX, inner] = splitAt(x.shape, dim);
-  const bad = backend().k.indexSelectF32(
-    x.ptr,
-    index.ptr,
-    out.ptr,
-    outer,
-    sizeX,
-    index.size,
-    inner,
+  const k = backend().k;
+  const out = Tensor.empty(x.shape.map((d, i) => (i === dim ? index.size : d)));
+  const count = index.size;
+  return runIndexKernel(
+    "indexSelect",
+    k.indexSelectF32,
+    x,
+    index,
+    out,
+    x.shape,
+    dim,
+    count,
+    out.size === 0,
   );
-  if (bad >= 0) {
-    out.dispose();
-    throw indexError("indexSelect", index, bad, sizeX);
-  }
-  return out;
 }
 
 /** Adjoint of indexSelect: zeros of `shape` with g added at the selected rows. */
@@ -356,15 +370,10 @@ export function indexAddKernel(
   index: Tensor,
   shape: readonly number[],
 ): Tensor {
+  const k = backend().k;
   const out = filled(shape, 0);
-  if (g.size === 0) return out;
-  const [outer, sizeOut, inner] = splitAt(shape, dim);
-  const bad = backend().k.indexAddF32(g.ptr, index.ptr, out.ptr, outer, sizeOut, index.size, inner);
-  if (bad >= 0) {
-    out.dispose();
-    throw indexError("indexAdd", index, bad, sizeOut);
-  }
-  return out;
+  const count = index.size;
+  return runIndexKernel("indexAdd", k.indexAddF32, g, index, out, shape, dim, count, g.size === 0);
 }
 
 /** One fused SGD update of `param` in place (PyTorch's rule; see exports.ts). */

@@ -4,6 +4,7 @@
  * As in kernels.ts, nothing above this file reaches WebAssembly.
  */
 import { backend } from "./backend.ts";
+import type { NnExports } from "./exports_nn.ts";
 import { Tensor } from "../tensor.ts";
 
 /** A pooling window's geometry along H and W (PyTorch's meaning), with the output size it gives. */
@@ -97,30 +98,45 @@ export interface AvgDivisor {
   divisorOverride: number;
 }
 
+/**
+ * The arguments avgPool2dF32 and avgPool2dBackwardF32 share after their two pointers: the input
+ * plane size, the window geometry, the divisor rule, and the plane range (all planes).
+ */
+function avgPoolArguments(
+  inputShape: readonly number[],
+  geometry: PoolGeometry,
+  divisor: AvgDivisor,
+): AvgPoolArguments {
+  const { planes, H, W } = planesOf(inputShape);
+  const { kernel, stride, padding, output } = geometry;
+  return [
+    H,
+    W,
+    output[0],
+    output[1],
+    kernel[0],
+    kernel[1],
+    stride[0],
+    stride[1],
+    padding[0],
+    padding[1],
+    divisor.countIncludePad ? 1 : 0,
+    divisor.divisorOverride,
+    0,
+    planes,
+  ];
+}
+
+/** avgPool2dF32's parameters after its two pointers, taken from the kernel contract. */
+type AvgPoolArguments = Parameters<NnExports["avgPool2dF32"]> extends
+  [number, number, ...infer Rest] ? Rest
+  : never;
+
 /** Average pooling over the last two dims (the geometry's dilation is ignored: it must be 1). */
 export function avgPool2dKernel(x: Tensor, geometry: PoolGeometry, divisor: AvgDivisor): Tensor {
   const out = Tensor.empty(pooledShape(x.shape, geometry.output));
-  const { planes, H, W } = planesOf(x.shape);
-  const { kernel, stride, padding, output } = geometry;
   if (out.size > 0) {
-    backend().k.avgPool2dF32(
-      x.ptr,
-      out.ptr,
-      H,
-      W,
-      output[0],
-      output[1],
-      kernel[0],
-      kernel[1],
-      stride[0],
-      stride[1],
-      padding[0],
-      padding[1],
-      divisor.countIncludePad ? 1 : 0,
-      divisor.divisorOverride,
-      0,
-      planes,
-    );
+    backend().k.avgPool2dF32(x.ptr, out.ptr, ...avgPoolArguments(x.shape, geometry, divisor));
   }
   return out;
 }
@@ -133,27 +149,9 @@ export function avgPool2dBackwardKernel(
   divisor: AvgDivisor,
 ): Tensor {
   const gradInput = Tensor.empty(inputShape);
-  const { planes, H, W } = planesOf(inputShape);
-  const { kernel, stride, padding, output } = geometry;
   if (gradInput.size > 0) {
-    backend().k.avgPool2dBackwardF32(
-      g.ptr,
-      gradInput.ptr,
-      H,
-      W,
-      output[0],
-      output[1],
-      kernel[0],
-      kernel[1],
-      stride[0],
-      stride[1],
-      padding[0],
-      padding[1],
-      divisor.countIncludePad ? 1 : 0,
-      divisor.divisorOverride,
-      0,
-      planes,
-    );
+    const args = avgPoolArguments(inputShape, geometry, divisor);
+    backend().k.avgPool2dBackwardF32(g.ptr, gradInput.ptr, ...args);
   }
   return gradInput;
 }
