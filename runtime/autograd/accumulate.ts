@@ -22,3 +22,13 @@ export function addInPlaceOrNew(existing: Tensor, extra: Tensor): Tensor {
 export function onesLikeShape(shape: readonly number[]): Tensor {
   return filled(shape, 1);
 }
+
+/** Frees and clears the `.grad` of each tensor (what `zeroGrad` does for modules and optimizers). */
+export function dropGradients(tensors: Iterable<Tensor>): void {
+  for (const t of tensors) {
+    if (t.grad !== null) {
+      t.grad.dispose();
+      t.grad = null;
+    }
+  }
+}

@@ -6,6 +6,7 @@
  */
 import { Tensor } from "../tensor.ts";
 import { isBuffer, isParameter } from "./parameter.ts";
+import { dropGradients } from "../autograd/accumulate.ts";
 import { backend } from "../backend/backend.ts";
 import { formatShape, sameShape } from "../shape.ts";
 
@@ -153,12 +154,7 @@ export abstract class Module {
 
   /** Drops every parameter's gradient. */
   zeroGrad(): void {
-    for (const p of this.parameters()) {
-      if (p.grad !== null) {
-        p.grad.dispose();
-        p.grad = null;
-      }
-    }
+    dropGradients(this.parameters());
   }
 
   /** The type and options that rebuild this module (see nn/registry.ts); layers override it. */

@@ -1,6 +1,7 @@
 /** The base of the optimizers: parameter list, `zeroGrad`, and per-parameter state kept out of scopes. */
 import { Tensor } from "../tensor.ts";
 import { keep } from "../autograd/scope.ts";
+import { dropGradients } from "../autograd/accumulate.ts";
 import { cast } from "../backend/kernels.ts";
 import { formatShape, sameShape } from "../shape.ts";
 
@@ -97,12 +98,7 @@ export abstract class Optimizer {
 
   /** Drops every parameter's gradient (frees its memory). */
   zeroGrad(): void {
-    for (const p of this.params) {
-      if (p.grad !== null) {
-        p.grad.dispose();
-        p.grad = null;
-      }
-    }
+    dropGradients(this.params);
   }
 }
 
