@@ -22,7 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs"; // registers the gradients tfjs-core alone lacks
-import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { median, useTfjsWasm } from "./tfjs_peer.ts";
 import { backend, F, manualSeed, noGrad, randn, type Tensor } from "../../runtime/mod.ts";
 
 const BATCH = 64;
@@ -105,12 +105,6 @@ const MAX_CALLS = 12;
 interface Figure {
   run(): number[];
   dispose(): void;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 function figure(prepare: () => void, call: () => void, dispose: () => void): Figure {
@@ -219,12 +213,7 @@ function weightGrad(big: tf.Tensor4D, small: tf.Tensor4D, l: Layer): tf.Tensor {
 
 /** Runs the conv benchmark and prints its table. */
 export async function benchConv(): Promise<void> {
-  setWasmPaths(
-    new URL("../../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href,
-  );
-  setThreadsCount(1);
-  await tf.setBackend("wasm");
-  await tf.ready();
+  await useTfjsWasm();
   manualSeed(0);
   console.log(
     `\nConvolutions of W3 and W4, batch ${BATCH}, one thread: edgegrad (${backend().build} ` +

@@ -12,7 +12,7 @@
  * Run: `npx deno run -A scripts/bench/gemm.ts`.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { median, useTfjsWasm } from "./tfjs_peer.ts";
 import { KernelHarness, seededValues } from "../../test/kernels/harness.ts";
 import {
   compileKernelFile,
@@ -40,12 +40,6 @@ const POOL_SLACK = 4099;
 /** One figure of the table: `run` times some calls of it and returns their milliseconds. */
 interface Figure {
   run(): number[];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** A figure timing `call`, with `prepare` (untimed) before each call. */
@@ -106,13 +100,7 @@ async function oursFigures(build: KernelBuild): Promise<Figure[]> {
 
 /** Figures of TF.js's wasm backend (one thread) for every size and product. */
 async function tfjsFigures(): Promise<Figure[]> {
-  const dist = new URL("../../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
-  // The non-threaded SIMD binary, and one thread should the threaded one be picked anyway.
-  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  setThreadsCount(1);
-  setWasmPaths(dist.href);
-  if (!(await tf.setBackend("wasm"))) throw new Error("bench gemm: the TF.js wasm backend failed");
-  await tf.ready();
+  await useTfjsWasm();
   const figures: Figure[] = [];
   for (const n of SIZES) {
     const a = tf.tensor2d(seededValues(n * n, 1), [n, n]);

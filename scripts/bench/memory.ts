@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs"; // registers the gradients tfjs-core alone lacks
-import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { useTfjsWasm } from "./tfjs_peer.ts";
 import {
   F,
   manualSeed,
@@ -71,12 +71,7 @@ function runOurs(steps: number): { rows: string[][]; samplesPerSecond: number } 
 }
 
 async function runTfjs(steps: number): Promise<{ rows: string[][]; samplesPerSecond: number }> {
-  setWasmPaths(
-    new URL("../../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href,
-  );
-  setThreadsCount(1);
-  await tf.setBackend("wasm");
-  await tf.ready();
+  await useTfjsWasm();
   const x = tf.randomNormal([BATCH, SIZES[0]]);
   const labels = tf.oneHot(
     tf.tensor1d(Array.from({ length: BATCH }, (_, i) => (i * 7) % 10), "int32"),

@@ -25,7 +25,7 @@
  * Run: `npx deno run -A scripts/bench/train.ts` (about 2 minutes; alone, for meaningful RSS).
  */
 import * as tf from "@tensorflow/tfjs";
-import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { useTfjsWasm } from "./tfjs_peer.ts";
 import {
   backend,
   DataLoader,
@@ -223,12 +223,7 @@ function registerFilterGradient(): void {
 }
 
 async function startTfjs(): Promise<void> {
-  setWasmPaths(
-    new URL("../../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url).href,
-  );
-  setThreadsCount(1);
-  await tf.setBackend("wasm");
-  await tf.ready();
+  await useTfjsWasm();
   registerFilterGradient();
 }
 
