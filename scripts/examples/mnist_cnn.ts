@@ -6,19 +6,8 @@
  *
  * Usage: `deno task mnist-cnn [epochs] [modelDir]` (default 3 epochs, models/mnist-cnn).
  */
-import {
-  data,
-  DataLoader,
-  F,
-  manualSeed,
-  nn,
-  optim,
-  save,
-  TensorDataset,
-  train,
-  viz,
-} from "../../runtime/mod.ts";
-import { plotMistakes } from "./mnist_mlp.ts";
+import { data, manualSeed, nn, optim, save, type train, viz } from "../../runtime/mod.ts";
+import { fitOnMnist, plotMistakes } from "./mnist_fit.ts";
 
 /** The W3 network. Input [N, 1, 28, 28] normalised; output logits [N, 10]. */
 export function cnn(): nn.Sequential {
@@ -51,24 +40,18 @@ export async function trainMnistCnn(
   { model: nn.Sequential; history: train.History; accuracy: number; test: data.MnistSplit }
 > {
   manualSeed(seed);
-  const trainSplit = await data.mnistSplit("train", { limit: trainLimit, normalize: true });
-  const test = await data.mnistSplit("test", { limit: testLimit, normalize: true });
   const model = cnn();
-  const history = await train.fit(model, {
-    data: new DataLoader(new TensorDataset(trainSplit.images, trainSplit.labels), {
-      batchSize,
-      shuffle: true,
-      seed,
-    }),
-    validation: new DataLoader(new TensorDataset(test.images, test.labels), { batchSize: 500 }),
-    loss: (out, target) => F.crossEntropy(out, target),
-    optimizer: new optim.Adam(model.parameters(), { lr }),
+  const optimizer = new optim.Adam(model.parameters(), { lr });
+  const run = {
     epochs,
-    metrics: ["accuracy"],
+    batchSize,
+    validationBatchSize: 500,
+    seed,
     progress,
-  });
-  const accuracies = history.series("val_accuracy");
-  return { model, history, accuracy: accuracies[accuracies.length - 1], test };
+    trainLimit,
+    testLimit,
+  };
+  return { model, ...(await fitOnMnist(model, optimizer, run)) };
 }
 
 /** Saves the trained CNN as a model directory the server can load. */

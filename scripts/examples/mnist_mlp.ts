@@ -6,19 +6,16 @@
  * Usage: `deno task mnist-mlp [epochs]` (default 12; seed 0 reaches 98.25%).
  */
 import {
-  data,
-  DataLoader,
-  F,
+  type data,
   manualSeed,
   metrics,
   nn,
   noGrad,
   optim,
-  tensor,
-  TensorDataset,
-  train,
+  type train,
   viz,
 } from "../../runtime/mod.ts";
+import { fitOnMnist, plotMistakes } from "./mnist_fit.ts";
 
 /** The W2 network. Input [N, 1, 28, 28] (or [N, 784]); output logits [N, 10]. */
 export function mlp(): nn.Sequential {
@@ -58,45 +55,20 @@ export async function trainMnistMlp(
   { model: nn.Sequential; history: train.History; accuracy: number; test: data.MnistSplit }
 > {
   manualSeed(seed);
-  const trainSplit = await data.mnistSplit("train", { limit: trainLimit, normalize: true });
-  const test = await data.mnistSplit("test", { limit: testLimit, normalize: true });
-  const trainSet = new TensorDataset(trainSplit.images, trainSplit.labels);
-  const testSet = new TensorDataset(test.images, test.labels);
   const model = mlp();
-  const history = await train.fit(model, {
-    data: new DataLoader(trainSet, { batchSize, shuffle: true, seed }),
-    validation: new DataLoader(testSet, { batchSize: 1000 }),
-    loss: (out, target) => F.crossEntropy(out, target),
-    optimizer: adam
-      ? new optim.Adam(model.parameters(), { lr })
-      : new optim.SGD(model.parameters(), { lr, momentum: 0.9 }),
+  const optimizer = adam
+    ? new optim.Adam(model.parameters(), { lr })
+    : new optim.SGD(model.parameters(), { lr, momentum: 0.9 });
+  const run = {
     epochs,
-    metrics: ["accuracy"],
+    batchSize,
+    validationBatchSize: 1000,
+    seed,
     progress,
-  });
-  const accuracies = history.series("val_accuracy");
-  return { model, history, accuracy: accuracies[accuracies.length - 1], test };
-}
-
-/** A PNG grid of the first misclassified test digits, captioned "predicted (true)". */
-export async function plotMistakes(
-  model: nn.Module,
-  test: data.MnistSplit,
-  path: `${string}.png`,
-): Promise<number> {
-  model.eval();
-  const predicted = noGrad(() => F.argmax(model.call(test.images), 1)).data();
-  const truth = test.labels.data();
-  const wrong = [...predicted.keys()].filter((i) => predicted[i] !== truth[i]).slice(0, 64);
-  if (wrong.length > 0) {
-    const index = tensor(Int32Array.from(wrong), { dtype: "int32" });
-    const images = noGrad(() => F.indexSelect(test.images, 0, index));
-    await viz.plotImageGrid(images, path, {
-      columns: 8,
-      labels: wrong.map((i) => `${predicted[i]} (${truth[i]})`),
-    });
-  }
-  return wrong.length;
+    trainLimit,
+    testLimit,
+  };
+  return { model, ...(await fitOnMnist(model, optimizer, run)) };
 }
 
 if (import.meta.main) {
