@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { load, manualSeed, noGrad, randn, save } from "../runtime/mod.ts";
 import { bundleWorker } from "../scripts/bundle_worker.ts";
+import { freePort, startServer } from "../scripts/server_process.ts";
 import { cnn } from "../scripts/examples/mnist_cnn.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const WORKERD = join(root, "node_modules/.bin/workerd");
-const START_TIMEOUT_MS = 20_000;
 
 /** The trained example's directory, or a seeded untrained one of the same architecture. */
 async function modelDirectory(temp: string): Promise<string> {
@@ -32,68 +32,6 @@ async function modelDirectory(temp: string): Promise<string> {
     });
     return dir;
   }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-/** A server process on loopback, with its output kept for error messages. */
-interface Running {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function start(command: string, args: string[], port: number): Promise<Running> {
-  const child = new Deno.Command(command, {
-    args,
-    cwd: root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const decoder = new TextDecoder();
-  const collect = (stream: ReadableStream<Uint8Array>) =>
-    stream.pipeTo(
-      new WritableStream({
-        write(chunk) {
-          output += decoder.decode(chunk, { stream: true });
-        },
-      }),
-    );
-  const drained = Promise.all([collect(child.stdout), collect(child.stderr)]);
-  let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
-  });
-  const stop = async () => {
-    if (!exited) child.kill("SIGTERM");
-    await status;
-    await drained;
-  };
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (exited) break;
-    try {
-      const response = await fetch(`${url}/v2/health/ready`);
-      await response.body?.cancel();
-      if (response.ok) return { url, stop };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  await stop();
-  throw new Error(
-    `${command} ${args.join(" ")} did not answer /v2/health/ready within ` +
-      `${START_TIMEOUT_MS} ms${exited ? " (it exited)" : ""}; its output:\n${output}`,
-  );
 }
 
 interface InferOutput {
@@ -190,7 +128,7 @@ Deno.test("worker bundle answers like in-process inference in workerd and under 
     for (const [host, command, args] of hosts) {
       await t.step(host, async () => {
         const port = freePort();
-        const server = await start(command, args(port), port);
+        const server = await startServer(command, { args: args(port), port, cwd: root });
         try {
           await checkServer(server.url, modelDir, bundle.name);
         } finally {
