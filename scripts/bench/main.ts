@@ -5,6 +5,7 @@
 import { benchConv } from "./conv.ts";
 import { benchGemm } from "./gemm.ts";
 import { benchMemory } from "./memory.ts";
+import { benchServe } from "./serve.ts";
 import { benchTrain } from "./train.ts";
 
 const benchmarks: Record<string, () => Promise<void>> = {
@@ -12,6 +13,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   conv: benchConv,
   memory: () => benchMemory(1000),
   train: benchTrain,
+  serve: benchServe,
 };
 
 const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benchmarks);
