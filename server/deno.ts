@@ -8,11 +8,15 @@
  * `CORS_ORIGINS` ("*" or a comma-separated list), `TRAIN_EPOCHS` (default 3), `TRAIN=0` to never
  * train, `LOG=0` to silence the request log.
  */
-import "../runtime/mod.ts";
+import { hasBackend, initBackend } from "../runtime/api.ts";
+import { compileKernelFile, preferredBuild } from "../runtime/backend/module.ts";
 import { createApp } from "./app.ts";
 import { registryFromDirectory } from "./registry_fs.ts";
 import { pageHandler } from "./page/handler.ts";
-import { saveMnistCnn, trainMnistCnn } from "../scripts/examples/mnist_cnn.ts";
+
+// The kernels only: runtime/mod.ts would also load the picture libraries, which serving never
+// uses (they cost about a third of the start-up time).
+if (!hasBackend()) initBackend(await compileKernelFile(preferredBuild()));
 
 const DEFAULT_MODEL = "mnist-cnn";
 
@@ -31,6 +35,8 @@ const defaultDir = `${modelsDir}/${DEFAULT_MODEL}`;
 if (Deno.env.get("TRAIN") !== "0" && !(await exists(`${defaultDir}/config.json`))) {
   const epochs = Number(Deno.env.get("TRAIN_EPOCHS") ?? 3);
   console.log(`${defaultDir} is missing: training the MNIST CNN first (${epochs} epochs)`);
+  // Loaded only when needed: training pulls in the data, training and picture code.
+  const { saveMnistCnn, trainMnistCnn } = await import("../scripts/examples/mnist_cnn.ts");
   const { model, accuracy } = await trainMnistCnn({ epochs });
   await saveMnistCnn(model, defaultDir, accuracy);
   console.log(`saved ${defaultDir} (test accuracy ${(accuracy * 100).toFixed(2)}%)`);
