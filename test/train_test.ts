@@ -20,6 +20,7 @@ import {
   evaluate,
   fit,
   progressBar,
+  type TrainingContext,
   TrainingError,
 } from "../runtime/train/mod.ts";
 
@@ -269,6 +270,35 @@ Deno.test("progress: a line every 10% off a terminal, a redrawn bar with rate an
     /^epoch 1\/1 {2}[█░]{24} {2}20\/20 {2}[\d,]+ samples\/s {2}ETA 0\.0s {2}loss \d/,
   );
   assert.match(redraws.at(-1)!, /^epoch 1\/1 {2}20 steps .*\n$/);
+});
+
+Deno.test("progress: a step's named values show as sample-weighted running means", () => {
+  let screen = "";
+  const bar = progressBar({
+    output: { isTerminal: true, columns: 200, write: (t) => (screen += t) },
+  });
+  const context = {
+    epochs: 1,
+    epoch: 1,
+    stepsInEpoch: 4,
+    stopReason: null,
+  } as unknown as TrainingContext;
+  bar.onEpochStart();
+  const steps = [[1, 8, 10], [3, 4, 30], [0.5, 2, 10], [2, 6, 30]];
+  for (const [index, [d, g, samples]] of steps.entries()) {
+    bar.onStepEnd(context, {
+      epoch: 1,
+      step: index + 1,
+      globalStep: index + 1,
+      loss: d,
+      samples,
+      values: { d_loss: d, g_loss: g },
+    });
+  }
+  // d: (1·10 + 3·30 + 0.5·10 + 2·30) / 80 = 165 / 80 = 2.0625 (shown to 4 digits); g: (80 + 120 + 20 + 180) / 80 = 5.
+  const last = screen.split("\r\x1b[2K").at(-1)!;
+  assert.match(last, / {2}d_loss 2\.063 {2}g_loss 5\.000$/, last);
+  assert.doesNotMatch(last, / loss /, "the named values replace the running loss");
 });
 
 Deno.test("batches may be [x, y] pairs; a malformed batch is named", async () => {

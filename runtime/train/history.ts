@@ -29,6 +29,11 @@ export interface StepLog {
   loss: number;
   /** Samples in the batch. */
   samples: number;
+  /**
+   * Other named values of the step, e.g. a GAN's `d_loss` and `g_loss`. When given, the progress
+   * bar shows their running means in place of the running loss.
+   */
+  values?: Readonly<Record<string, number>>;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The progress bar of `fit`, a callback like any other. On a terminal it redraws one line per
- * epoch (bar, count, samples/s, ETA, running loss) at most ten times a second; elsewhere (CI logs,
+ * epoch (bar, count, samples/s, ETA, running loss, or the running means of a step's named values) at most ten times a second; elsewhere (CI logs,
  * pipes) it prints a line at each tenth of the epoch, at most one a second, so logs stay short.
  * Each epoch ends with a summary line of its values.
  *
@@ -90,6 +90,9 @@ export class ProgressBar implements Callback {
   private steps = 0;
   private samples = 0;
   private lossSum = 0;
+  /** Sample-weighted sums of the steps' named values (`StepLog.values`), in first-seen order. */
+  private valueSums = new Map<string, number>();
+  private valueSamples = new Map<string, number>();
   private lineOpen = false;
 
   constructor(options: ProgressOptions = {}) {
@@ -103,12 +106,18 @@ export class ProgressBar implements Callback {
     this.lastDraw = 0;
     this.lastTenth = 0;
     this.steps = this.samples = this.lossSum = 0;
+    this.valueSums.clear();
+    this.valueSamples.clear();
   }
 
   onStepEnd(context: TrainingContext, step: StepLog): void {
     this.steps = step.step;
     this.samples += step.samples;
     this.lossSum += step.loss * step.samples;
+    for (const [name, value] of Object.entries(step.values ?? {})) {
+      this.valueSums.set(name, (this.valueSums.get(name) ?? 0) + value * step.samples);
+      this.valueSamples.set(name, (this.valueSamples.get(name) ?? 0) + step.samples);
+    }
     const now = this.lastStepAt = performance.now();
     const total = context.stepsInEpoch;
     if (this.output.isTerminal) {
@@ -171,7 +180,10 @@ export class ProgressBar implements Callback {
     } else {
       parts.push(`${this.steps} steps`, formatRate(this.samples / Math.max(seconds, 1e-9)));
     }
-    parts.push(`loss ${formatValue(this.lossSum / this.samples)}`);
+    if (this.valueSums.size === 0) parts.push(`loss ${formatValue(this.lossSum / this.samples)}`);
+    for (const [name, sum] of this.valueSums) {
+      parts.push(`${name} ${formatValue(sum / (this.valueSamples.get(name) ?? 1))}`);
+    }
     return parts.join("  ");
   }
 
