@@ -75,3 +75,32 @@ Deno.test("a Sequential rebuilds from its config", () => {
   assertClose(copy.call(x), seq.call(x));
   assert.throws(() => nn.moduleFromConfig({ type: "Nope" }), /unknown module type "Nope"/);
 });
+
+Deno.test("a module is callable: model(x) is model.call(x), hooks included; it prints as a tree", () => {
+  class Named extends nn.Module {
+    // Fields a function object would already own: the module must still take them (TypeScript
+    // sees Function's `name` and `length` on a callable type, hence `override`).
+    override name = "encoder";
+    override length = 3;
+    fc = new nn.Linear(2, 2);
+    forward(x: Tensor): Tensor {
+      return this.fc(x);
+    }
+  }
+  const model = new Named();
+  assert.equal(model.name, "encoder");
+  assert.equal(model.length, 3);
+  assert.ok(model instanceof nn.Module && model instanceof Named);
+  assert.deepEqual(model.namedParameters().map(([n]) => n), ["fc.weight", "fc.bias"]);
+  let calls = 0;
+  model.fc.registerForwardHook(() => calls++);
+  const x = randn([3, 2]);
+  assertClose(model(x), model.call(x));
+  assert.equal(calls, 2);
+  const seq = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU());
+  assert.equal(
+    String(seq),
+    "Sequential(\n  (0): Linear(inFeatures=2, outFeatures=3, bias=true)\n  (1): ReLU()\n)",
+  );
+  assert.equal(Deno.inspect(seq), String(seq));
+});

@@ -2,7 +2,7 @@
  * `Module`, in the PyTorch mould: parameters, buffers and submodules are found by walking the
  * fields a subclass assigns (arrays of modules count, named by index), so `namedParameters()` gives
  * PyTorch's names (`conv1.weight`, `0.bias`). `forward` is the computation; `call` runs it with
- * the forward hooks.
+ * the forward hooks, and a module is a function too: `model(x)` is `model.call(x)`.
  */
 import { Tensor } from "../tensor.ts";
 import { isBuffer, isParameter } from "./parameter.ts";
@@ -20,11 +20,32 @@ export interface ModuleConfig {
   children?: ModuleConfig[];
 }
 
+/** Every module can be called like a function, as in PyTorch: `model(x)` is `model.call(x)`. */
+export interface Module {
+  (...inputs: Tensor[]): Tensor;
+}
+
 /** The base of every layer and model. */
 export abstract class Module {
   /** Training mode (dropout active, batch norm uses batch statistics) or evaluation mode. */
-  training = true;
-  private hooks: ForwardHook[] = [];
+  declare training: boolean;
+  declare private hooks: ForwardHook[];
+
+  /**
+   * Makes the instance a function object whose prototype is the subclass's, so `model(x)` works
+   * and everything else (fields, methods, instanceof) is as for any object. The function's own
+   * `name` and `length` are removed, so subclasses may use fields of those names.
+   */
+  constructor() {
+    const callable: Module =
+      ((...inputs: Tensor[]): Tensor => callable.call(...inputs)) as unknown as Module;
+    for (const key of ["name", "length"]) Reflect.deleteProperty(callable, key);
+    Object.setPrototypeOf(callable, new.target.prototype);
+    // Set here, not as field initialisers: those would land on the object this constructor drops.
+    callable.training = true;
+    callable.hooks = [];
+    return callable;
+  }
 
   /** The computation. Input and output shapes are documented by each layer. */
   abstract forward(...inputs: Tensor[]): Tensor;
@@ -162,12 +183,34 @@ export abstract class Module {
     throw new Error(`${this.constructor.name}: this module does not describe itself (toConfig)`);
   }
 
-  /** A one-line summary. */
+  /**
+   * The module as PyTorch prints it: a leaf on one line with its options, a container with its
+   * children indented below, each under its name.
+   */
   toString(): string {
-    try {
-      return `${this.constructor.name}(${JSON.stringify(this.toConfig().options ?? {})})`;
-    } catch {
-      return `${this.constructor.name}()`;
+    const children = this.namedChildren();
+    if (children.length === 0) {
+      try {
+        const options = Object.entries(this.toConfig().options ?? {})
+          .map(([key, value]) => `${key}=${JSON.stringify(value)}`);
+        return `${this.constructor.name}(${options.join(", ")})`;
+      } catch {
+        return `${this.constructor.name}()`;
+      }
     }
+    const lines = children.map(([name, child]) =>
+      `  (${name}): ${child.toString().replaceAll("\n", "\n  ")}`
+    );
+    return `${this.constructor.name}(\n${lines.join("\n")}\n)`;
+  }
+
+  /** Deno's console shows the module tree (a module is a function object underneath). */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /** Node's console likewise. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 }
