@@ -8,6 +8,7 @@
  * metrics.f1Score(logits, labels, { average: "macro" });
  * metrics.precision(probabilities, targets, { threshold: 0.8 }); // binary, [N] in (0, 1)
  * console.log(metrics.confusionMatrix(logits, labels).toString());
+ * metrics.thresholdSweep(probabilities, targets); // precision, recall, F1, ROC at every threshold
  */
 export {
   accuracy,
@@ -24,6 +25,13 @@ export {
   ConfusionMatrix,
 } from "./confusion_matrix.ts";
 export type { ClassificationOptions } from "./labels.ts";
+export {
+  type BinaryValues,
+  rocAuc,
+  type ThresholdPoint,
+  thresholdSweep,
+  type ThresholdSweepOptions,
+} from "./threshold_sweep.ts";
 export {
   Accuracy,
   ClassScore,
