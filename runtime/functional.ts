@@ -37,6 +37,8 @@ export {
   unsqueeze,
 } from "./ops/shape_ops.ts";
 export { gather, indexSelect } from "./ops/indexing.ts";
+export { indexAdd } from "./ops/index_add.ts";
+export { sparseMatmul, type SparseMatrix } from "./ops/sparse_matmul.ts";
 export { linear, matmul } from "./ops/matmul.ts";
 export {
   elu,

@@ -8,6 +8,7 @@ import { F, gradcheck, manualSeed, rand, randn, type Tensor, tensor } from "../r
 import type { GradcheckCase as Case } from "./cases/case.ts";
 import { convCases } from "./cases/conv_cases.ts";
 import { nnCases } from "./cases/nn_cases.ts";
+import { graphCases } from "./cases/graph_cases.ts";
 
 /** Inputs away from 0 by at least `margin` in absolute value (for |x|, relu, sign kinks). */
 function awayFromZero(shape: number[], margin = 0.1): Tensor {
@@ -320,7 +321,7 @@ function awayFromBounds(shape: number[]): Tensor {
   return tensor(values, { shape });
 }
 
-const cases: Record<string, Case[]> = { ...coreCases, ...convCases, ...nnCases };
+const cases: Record<string, Case[]> = { ...coreCases, ...convCases, ...nnCases, ...graphCases };
 
 /** Ops of F with no gradient to check, and why. */
 const notDifferentiable: Record<string, string> = {

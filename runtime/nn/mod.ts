@@ -3,6 +3,8 @@ export { type ForwardHook, Module, type ModuleConfig } from "./module.ts";
 export { buffer, isBuffer, isParameter, parameter } from "./parameter.ts";
 export { moduleFromConfig, registerModule } from "./registry.ts";
 export { Linear } from "./linear.ts";
+export { type EdgeList, type EdgeValues, Graph, propagate } from "./graph.ts";
+export { GraphConv } from "./graph_conv.ts";
 export {
   ELU,
   GELU,

@@ -28,6 +28,12 @@ export {
   plotImageGrid,
 } from "./image_grid.ts";
 export { dotToSvg, type GraphOptions, graphSvg, plotGraph } from "./graph.ts";
+export {
+  type GraphLayoutOptions,
+  type GraphLayoutPanel,
+  graphLayoutSvg,
+  plotGraphLayout,
+} from "./graph_plot.ts";
 export { type RasterOptions, svgToPng } from "./raster.ts";
 export { encodePng } from "./png.ts";
 export type { PicturePath } from "./output.ts";
