@@ -33,3 +33,5 @@ export {
   ConvTranspose2d,
   type ConvTranspose2dModuleOptions,
 } from "./conv.ts";
+export { ModelSummary, summary, type SummaryRow, type SummaryTotals } from "./summary.ts";
+export { gradCam, type GradCamOptions, type GradCamResult } from "./grad_cam.ts";
