@@ -27,6 +27,15 @@ export {
   type ImageLabel,
   plotImageGrid,
 } from "./image_grid.ts";
+export { type ImageRow, type ImageRowsOptions, imageRowsSvg, plotImageRows } from "./image_rows.ts";
+export {
+  colorizeHeatmap,
+  colormap,
+  type ColormapName,
+  type HeatmapOptions,
+  type HeatmapOverlayOptions,
+  overlayHeatmap,
+} from "./heatmap.ts";
 export { dotToSvg, type GraphOptions, graphSvg, plotGraph } from "./graph.ts";
 export {
   type GraphLayoutOptions,
