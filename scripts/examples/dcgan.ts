@@ -17,6 +17,8 @@
  * a run resumes from the checkpoint in the output folder, so `dcgan 3` then `dcgan 6` trains six.
  * `--steps N` limits each epoch to N steps for a quick look, and then writes to `out/dcgan-quick`
  * unless `--out` says otherwise, so a quick look never overwrites the real run's checkpoint.
+ * `--live[=PORT]` shows the losses of each step and the sample grid of each epoch on the live
+ * training page (http://127.0.0.1:8001/live), which stays up after training until Ctrl-C.
  */
 import { parseArgs } from "node:util";
 import {
@@ -41,6 +43,8 @@ import {
   train,
   viz,
 } from "../../runtime/mod.ts";
+import type { LiveTraining } from "../../server/live/mod.ts";
+import { exampleArgs, liveFromArgs } from "./live_flag.ts";
 
 /** Length of the generator's input noise. */
 export const NOISE_DIM = 100;
@@ -357,6 +361,8 @@ export interface DcganOptions {
   judgeSamples?: number;
   /** Seeds the weights, the fixed noise and the shuffle. */
   seed?: number;
+  /** A live training page to publish the step losses, epoch values and sample grids to. */
+  live?: LiveTraining | null;
 }
 
 const BATCH = 64;
@@ -397,15 +403,19 @@ function progress(gan: Dcgan, optimizers: DcganOptimizers, epochs: number) {
   return { bar, context };
 }
 
-/** Runs one epoch's steps, each in its own scope; throws on a NaN or infinite loss. */
-function trainEpoch(
+/**
+ * Runs one epoch's steps, each in its own scope; throws on a NaN or infinite loss. `afterStep`
+ * sees each step's result (awaited, so a live page can be served between steps).
+ */
+async function trainEpoch(
   gan: Dcgan,
   optimizers: DcganOptimizers,
   loader: DataLoader,
   epoch: number,
   stepsPerEpoch: number | undefined,
   { bar, context }: ReturnType<typeof progress>,
-): EpochRun {
+  afterStep?: (stepInEpoch: number, result: StepResult, samples: number) => Promise<void>,
+): Promise<EpochRun> {
   const batches = loader.batchIndices(epoch - 1).slice(0, stepsPerEpoch);
   context.epoch = epoch;
   context.stepsInEpoch = batches.length;
@@ -435,6 +445,7 @@ function trainEpoch(
       loss: discriminatorLoss,
       samples: rows.length,
     });
+    await afterStep?.(index + 1, result, rows.length);
   }
   return { results, seconds: (performance.now() - started) / 1000, live };
 }
@@ -484,6 +495,7 @@ export async function trainDcgan(options: DcganOptions = {}): Promise<
     classifier: classifierDir = "models/mnist-cnn",
     judgeSamples = 2000,
     seed = 0,
+    live = null,
   } = options;
   const judgeModel = classifierDir === null ? null : await loadJudge(classifierDir);
   manualSeed(seed);
@@ -527,8 +539,35 @@ export async function trainDcgan(options: DcganOptions = {}): Promise<
       );
     }
     const shown = progress(gan, optimizers, epochs);
+    const stepsInEpoch = Math.min(stepsPerEpoch ?? Infinity, Math.floor(images.shape[0] / BATCH));
+    live?.startRun({
+      title: "DCGAN on MNIST",
+      epochs,
+      stepsInEpoch,
+      initialEpoch: done,
+      metrics: ["D(x)", "D(G(z))", ...(judgeModel === null ? [] : ["IS", "max_prob"])],
+    });
+    let globalStep = 0;
+    const publishStep = async (stepInEpoch: number, result: StepResult, samples: number) => {
+      await live?.publishStep({
+        step: ++globalStep,
+        epoch: shown.context.epoch,
+        stepInEpoch,
+        values: { d_loss: result.discriminatorLoss, g_loss: result.generatorLoss },
+        samples,
+      });
+    };
     for (let epoch = done + 1; epoch <= epochs; epoch++) {
-      const run = trainEpoch(gan, optimizers, loader, epoch, stepsPerEpoch, shown);
+      live?.startEpoch(epoch, stepsInEpoch);
+      const run = await trainEpoch(
+        gan,
+        optimizers,
+        loader,
+        epoch,
+        stepsPerEpoch,
+        shown,
+        live === null ? undefined : publishStep,
+      );
       const judged = judgeModel === null
         ? null
         : judge(gan, judgeModel.classifier, { samples: judgeSamples, input: judgeModel.input });
@@ -539,7 +578,15 @@ export async function trainDcgan(options: DcganOptions = {}): Promise<
         epoch,
         extra: { history },
       });
-      await drawEpoch(gan, fixedNoise, history, out, epoch);
+      const grid = await drawEpoch(gan, fixedNoise, history, out, epoch);
+      await live?.publishImage(grid, `samples from the fixed noise after epoch ${epoch}`);
+      await live?.publishEpoch({
+        epoch,
+        values: epochValues(record),
+        steps: record.steps,
+        samples: record.steps * BATCH,
+        seconds: run.seconds,
+      });
       shown.bar.onEpochEnd(shown.context, {
         epoch,
         steps: record.steps,
@@ -556,6 +603,7 @@ export async function trainDcgan(options: DcganOptions = {}): Promise<
           "losses.png, checkpoint.safetensors",
       );
     }
+    await live?.endRun();
     return { gan, history };
   } finally {
     fixedNoise.dispose();
@@ -584,14 +632,17 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** The fixed noise's samples, the loss curves and, when judged, the score curves. */
+/**
+ * The fixed noise's samples, the loss curves and, when judged, the score curves; returns the
+ * samples' PNG.
+ */
 async function drawEpoch(
   gan: Dcgan,
   fixedNoise: Tensor,
   history: DcganHistory,
   out: string,
   epoch: number,
-): Promise<void> {
+): Promise<Uint8Array> {
   const samples = noGrad(() => {
     gan.eval();
     try {
@@ -600,7 +651,7 @@ async function drawEpoch(
       gan.train();
     }
   });
-  await viz.plotImageGrid(samples, `${out}/samples-epoch-${epoch}.png`, {
+  const grid = await viz.plotImageGrid(samples, `${out}/samples-epoch-${epoch}.png`, {
     columns: GRID_COLUMNS,
     range: [-1, 1],
   });
@@ -626,11 +677,12 @@ async function drawEpoch(
       { title: "DCGAN samples judged by mnist-cnn", xLabel: "epoch", yLabel: "IS" },
     );
   }
+  return grid;
 }
 
 if (import.meta.main) {
   const { values, positionals } = parseArgs({
-    args: Deno.args,
+    args: exampleArgs(),
     allowPositionals: true,
     options: {
       steps: { type: "string" },
@@ -658,6 +710,7 @@ if (import.meta.main) {
       classifier: values["no-judge"] ? null : values.classifier,
       judgeSamples: Number(values["judge-samples"]),
       seed: Number(values.seed),
+      live: await liveFromArgs(),
     });
     const last = history.epochs.at(-1);
     if (last?.inceptionScore != null) {

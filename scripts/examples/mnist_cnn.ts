@@ -4,10 +4,12 @@
  * accuracy. Saves the model directory the server serves (`models/mnist-cnn/`: config.json and
  * model.safetensors), the training curves and a grid of misclassified digits.
  *
- * Usage: `deno task mnist-cnn [epochs] [modelDir]` (default 3 epochs, models/mnist-cnn).
+ * Usage: `deno task mnist-cnn [epochs] [modelDir] [--live[=PORT]]` (default 3 epochs,
+ * models/mnist-cnn); `--live` shows the run on the live training page (http://127.0.0.1:8001/live).
  */
 import { data, manualSeed, nn, optim, save, type train, viz } from "../../runtime/mod.ts";
 import { fitOnMnist, plotMistakes } from "./mnist_fit.ts";
+import { exampleArgs } from "./live_flag.ts";
 
 /** The W3 network. Input [N, 1, 28, 28] normalised; output logits [N, 10]. */
 export function cnn(): nn.Sequential {
@@ -65,8 +67,9 @@ export async function saveMnistCnn(model: nn.Module, dir: string, accuracy: numb
 }
 
 if (import.meta.main) {
-  const epochs = Number(Deno.args[0] ?? 3);
-  const dir = Deno.args[1] ?? "models/mnist-cnn";
+  const [epochsArg, dirArg] = exampleArgs();
+  const epochs = Number(epochsArg ?? 3);
+  const dir = dirArg ?? "models/mnist-cnn";
   const { model, history, accuracy, test } = await trainMnistCnn({ epochs });
   console.log(`MNIST CNN: test accuracy ${(accuracy * 100).toFixed(2)}% (goal ≥ 99.0%)`);
   await saveMnistCnn(model, dir, accuracy);

@@ -14,6 +14,7 @@ import {
   train,
   viz,
 } from "../../runtime/mod.ts";
+import { liveCallbacks } from "./live_flag.ts";
 
 /** How much MNIST to use and how to batch it. */
 export interface MnistFitOptions {
@@ -38,6 +39,7 @@ export interface MnistFitResult {
 /**
  * Fits `model` on normalised MNIST with cross-entropy, validating on the test split each epoch
  * (loading the data draws no random numbers, so a model made just before keeps its seeded start).
+ * With `--live` among the process's arguments, the live training page shows the run.
  */
 export async function fitOnMnist(
   model: nn.Module,
@@ -60,6 +62,7 @@ export async function fitOnMnist(
     epochs: options.epochs,
     metrics: ["accuracy"],
     progress: options.progress,
+    callbacks: await liveCallbacks(),
   });
   const accuracies = history.series("val_accuracy");
   return { history, accuracy: accuracies[accuracies.length - 1], test };

@@ -3,7 +3,8 @@
  * (momentum 0.9, lr 0.02, batch 128), test accuracy after each epoch; goal ≥ 98%. Writes the
  * training curves and a grid of misclassified test digits.
  *
- * Usage: `deno task mnist-mlp [epochs]` (default 12; seed 0 reaches 98.25%).
+ * Usage: `deno task mnist-mlp [epochs] [--live[=PORT]]` (default 12; seed 0 reaches 98.25%);
+ * `--live` shows the run on the live training page (http://127.0.0.1:8001/live).
  */
 import {
   type data,
@@ -16,6 +17,7 @@ import {
   viz,
 } from "../../runtime/mod.ts";
 import { fitOnMnist, plotMistakes } from "./mnist_fit.ts";
+import { exampleArgs } from "./live_flag.ts";
 
 /** The W2 network. Input [N, 1, 28, 28] (or [N, 784]); output logits [N, 10]. */
 export function mlp(): nn.Sequential {
@@ -72,7 +74,7 @@ export async function trainMnistMlp(
 }
 
 if (import.meta.main) {
-  const epochs = Number(Deno.args[0] ?? 12);
+  const epochs = Number(exampleArgs()[0] ?? 12);
   const { model, history, accuracy, test } = await trainMnistMlp({ epochs });
   console.log(
     `MNIST MLP 784-256-128-10: test accuracy ${(accuracy * 100).toFixed(2)}% (goal ≥ 98%)`,
