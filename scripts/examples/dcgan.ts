@@ -437,13 +437,14 @@ async function trainEpoch(
     const bytes = memoryStats().liveBytes;
     live[0] = Math.min(live[0], bytes);
     live[1] = Math.max(live[1], bytes);
-    // The bar shows one running loss: the discriminator's (the epoch's line shows both).
+    // The bar shows both running losses.
     bar.onStepEnd(context, {
       epoch,
       step: index + 1,
       globalStep: index + 1,
-      loss: discriminatorLoss,
+      loss: discriminatorLoss + generatorLoss,
       samples: rows.length,
+      values: { d_loss: discriminatorLoss, g_loss: generatorLoss },
     });
     await afterStep?.(index + 1, result, rows.length);
   }
