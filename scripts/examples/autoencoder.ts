@@ -37,6 +37,7 @@ import {
   train,
   viz,
 } from "../../runtime/mod.ts";
+import { exampleArgs, liveCallbacks } from "./live_flag.ts";
 
 /** Length of the code the encoder squeezes each image into. */
 export const CODE_SIZE = 32;
@@ -271,7 +272,10 @@ export async function trainAutoencoder(
       epochs,
       metrics: [new MeanSquaredError()],
       progress: false,
-      callbacks: progress ? [train.progressBar(), epochPrinter(noisyMse)] : [],
+      callbacks: [
+        ...(progress ? [train.progressBar(), epochPrinter(noisyMse)] : []),
+        ...(await liveCallbacks()),
+      ],
     });
     return {
       model,
@@ -376,7 +380,7 @@ async function main(args: string[]): Promise<void> {
 
 if (import.meta.main) {
   try {
-    await main(Deno.args);
+    await main(exampleArgs());
   } catch (error) {
     const message = (error as Error).message;
     console.error(message.startsWith("autoencoder") ? message : `autoencoder: ${message}`);

@@ -16,6 +16,7 @@ import {
   TensorDataset,
   train,
 } from "../../runtime/mod.ts";
+import { liveCallbacks } from "./live_flag.ts";
 
 const NAMES = ["number", "fizz", "buzz", "fizzbuzz"];
 
@@ -51,6 +52,7 @@ export async function trainFizzBuzz(
     loss: (out, target) => F.crossEntropy(out, target),
     optimizer: new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9, weightDecay }),
     epochs,
+    callbacks: await liveCallbacks(),
     progress,
   });
   const test = Array.from({ length: 100 }, (_, i) => i + 1);

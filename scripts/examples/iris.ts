@@ -25,6 +25,7 @@ import {
   train,
   viz,
 } from "../../runtime/mod.ts";
+import { liveCallbacks } from "./live_flag.ts";
 
 /** The species, in the order of the class indices 0, 1, 2. */
 export const IRIS_SPECIES: readonly string[] = getDistinctClasses();
@@ -142,6 +143,7 @@ export async function trainOneAgainstRest(
     loss: (logits, target) => F.binaryCrossEntropyWithLogits(logits, target),
     optimizer: new optim.SGD(model.parameters(), { lr }),
     epochs,
+    callbacks: await liveCallbacks(),
     progress: false,
   });
   const logits = noGrad(() => model.call(split.xTest));
@@ -194,6 +196,7 @@ export async function trainSoftmax(
     optimizer: new optim.SGD(model.parameters(), { lr }),
     epochs,
     metrics: ["accuracy"],
+    callbacks: await liveCallbacks(),
     progress: false,
   });
   const logits = noGrad(() => model.call(split.xTest));

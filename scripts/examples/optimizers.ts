@@ -20,6 +20,7 @@ import {
   train,
   viz,
 } from "../../runtime/mod.ts";
+import { exampleArgs, liveCallbacks } from "./live_flag.ts";
 
 /** An optimizer of the comparison: its name, learning rate and how to make it. */
 export interface OptimizerSpec {
@@ -147,6 +148,7 @@ export async function compareOptimizers(options: ComparisonOptions = {}): Promis
       loss,
       optimizer: spec.make(model.parameters(), spec.lr),
       epochs,
+      callbacks: await liveCallbacks(),
       progress: false,
     });
     const seconds = (performance.now() - started) / 1000;
@@ -199,7 +201,7 @@ export function comparisonTable(comparison: Comparison): string {
 }
 
 if (import.meta.main) {
-  const epochs = Number(Deno.args[0] ?? 4);
+  const epochs = Number(exampleArgs()[0] ?? 4);
   const started = performance.now();
   const comparison = await compareOptimizers({ epochs });
   const steps = comparison.runs[0].stepLosses.length;

@@ -5,6 +5,7 @@
  * (XᵀX)w = Xᵀy gives directly (solved in float64).
  */
 import { F, manualSeed, nn, optim, rand, randn, tensor, train, viz } from "../../runtime/mod.ts";
+import { liveCallbacks } from "./live_flag.ts";
 
 const TRUE_COEFFICIENTS = [0.5, -1.2, 0, 0.8];
 
@@ -51,6 +52,7 @@ export async function fitPolynomial(
     loss: (out, target) => F.mseLoss(out, target),
     optimizer: new optim.Adam(model.parameters(), { lr: 0.05 }),
     epochs,
+    callbacks: await liveCallbacks(),
     progress,
   });
   const xtx = [0, 1, 2, 3].map((i) =>

@@ -4,6 +4,7 @@
  * over the points.
  */
 import { F, manualSeed, nn, optim, randn, tensor, train, viz } from "../../runtime/mod.ts";
+import { liveCallbacks } from "./live_flag.ts";
 
 /** Two Gaussian blobs around (−2, −2) and (2, 2), clipped so that a margin separates them. */
 export function separableData(
@@ -42,6 +43,7 @@ export async function trainSeparable(
     loss: (out, target) => F.binaryCrossEntropyWithLogits(out, target),
     optimizer: new optim.Adam(model.parameters(), { lr: 0.5 }),
     epochs,
+    callbacks: await liveCallbacks(),
     progress,
   });
   const losses = history.series("loss");
