@@ -1,7 +1,7 @@
 /**
  * The main job of `npx deno task start`: shows the core at work. It back-propagates a softmax
- * classifier's cross-entropy through a 64×784 · 784×10 product, writes the recorded graph as
- * Graphviz DOT, and trains the seeds' hard case (XOR with two hidden tanh units) to a loss below 1e-2.
+ * classifier's cross-entropy through a 64×784 · 784×10 product, draws the recorded graph (SVG, laid
+ * out by Graphviz compiled to WebAssembly; the DOT text beside it), and trains the seeds' hard case (XOR with two hidden tanh units) to a loss below 1e-2.
  */
 import {
   F,
@@ -14,6 +14,7 @@ import {
   tensor,
   toDot,
   uniform,
+  viz,
 } from "../runtime/mod.ts";
 
 manualSeed(0);
@@ -25,8 +26,9 @@ const loss = F.crossEntropy(x.matmul(w), labels);
 loss.backward();
 await Deno.mkdir("out", { recursive: true });
 await Deno.writeTextFile("out/graph.dot", toDot(loss));
+await viz.plotGraph(loss, "out/graph.svg");
 console.log(`cross-entropy ${loss.item().toFixed(4)}; w.grad has shape [${w.grad!.shape}]`);
-console.log("wrote out/graph.dot (render it with: dot -Tsvg out/graph.dot > out/graph.svg)");
+console.log("wrote out/graph.svg (the autodiff graph) and out/graph.dot");
 
 const inputs = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
 const targets = tensor([[0], [1], [1], [0]]);

@@ -365,6 +365,8 @@ async function drawPictures(first: ReturnType<typeof compareOnSeed>): Promise<vo
       classNames: Array.from({ length: data.communities }, (_, c) => `community ${c}`),
       squaresLabel: "labelled (training) node",
       outlinedLabel: "wrong test prediction",
+      // 1,260 pixels wide: hundreds of nodes and edges make a large PNG at the default 2×.
+      scale: 1,
     },
   );
   console.log(`wrote ${folder}/loss.png, ${folder}/accuracy.png, ${folder}/graph.png`);
