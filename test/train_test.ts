@@ -11,6 +11,7 @@ import {
   scope,
   type Tensor,
   tensor,
+  train,
 } from "../runtime/mod.ts";
 import {
   type Batch,
@@ -331,5 +332,28 @@ Deno.test("batches may be [x, y] pairs; a malformed batch is named", async () =>
       progress: false,
     }),
     /step 1\/2: fit: the loss function must return a scalar tensor, got shape \[16, 2\]/,
+  );
+});
+
+Deno.test("memoryLog prints RSS, wasm memory and live bytes after each epoch, flat across epochs", async () => {
+  const model = classifier(21);
+  const readings: train.MemoryReading[] = [];
+  const lines: string[] = [];
+  await fit(model, {
+    data: blobs(16 * 4, 22),
+    loss: F.crossEntropy,
+    optimizer: new optim.SGD(model.parameters(), { lr: 0.1 }),
+    epochs: 3,
+    progress: false,
+    callbacks: [train.memoryLog({ print: (line, r) => (lines.push(line), readings.push(r)) })],
+  });
+  assert.deepEqual(readings.map((r) => r.epoch), [1, 2, 3]);
+  assert.ok(readings.every((r) => r.rss !== null && r.rss > 0), JSON.stringify(readings));
+  // Scoped steps: the allocator holds the same bytes after every epoch, and memory stops growing.
+  assert.equal(new Set(readings.map((r) => r.liveBytes)).size, 1, JSON.stringify(readings));
+  assert.equal(readings[2].wasmMemory, readings[1].wasmMemory);
+  assert.match(
+    lines[0],
+    /^memory after epoch 1: RSS [\d.]+ MiB, wasm memory [\d.]+ MiB, live [\d.]+ MiB$/,
   );
 });

@@ -23,6 +23,7 @@ export { TrainingError } from "./errors.ts";
 export { EarlyStopping, earlyStopping, type EarlyStoppingOptions } from "./early_stopping.ts";
 export { Checkpoint, checkpoint, type CheckpointOptions } from "./checkpoint.ts";
 export { Monitor, type MonitorMode } from "./monitor.ts";
+export { memoryLog, type MemoryLogOptions, type MemoryReading } from "./memory_log.ts";
 export {
   formatDuration,
   ProgressBar,

@@ -62,7 +62,8 @@ export async function fitOnMnist(
     epochs: options.epochs,
     metrics: ["accuracy"],
     progress: options.progress,
-    callbacks: await liveCallbacks(),
+    // RSS and wasm memory after each epoch: flat across epochs (W2's memory goal).
+    callbacks: [...(options.progress ? [train.memoryLog()] : []), ...(await liveCallbacks())],
   });
   const accuracies = history.series("val_accuracy");
   return { history, accuracy: accuracies[accuracies.length - 1], test };
@@ -75,7 +76,13 @@ export async function plotMistakes(
   path: `${string}.png`,
 ): Promise<number> {
   model.eval();
-  const predicted = noGrad(() => F.argmax(model.call(test.images), 1)).data();
+  // In batches of 500: the whole test split at once would need a gigabyte for the CNN's first layer.
+  const batches = [];
+  for (let start = 0; start < test.images.shape[0]; start += 500) {
+    const count = Math.min(500, test.images.shape[0] - start);
+    batches.push(noGrad(() => F.argmax(model(test.images.narrow(0, start, count)), 1)).data());
+  }
+  const predicted = Int32Array.from(batches.flatMap((b) => Array.from(b)));
   const truth = test.labels.data();
   const wrong = [...predicted.keys()].filter((i) => predicted[i] !== truth[i]).slice(0, 64);
   if (wrong.length > 0) {
