@@ -1,8 +1,21 @@
 /** Model directories, checkpoints that resume training exactly, atomic writes, random state. */
 import assert from "node:assert/strict";
-import { F, manualSeed, nn, optim, randn, type Tensor, tensor } from "../runtime/mod.ts";
+import {
+  F,
+  manualSeed,
+  nn,
+  optim,
+  rand,
+  randn,
+  type Tensor,
+  tensor,
+  uniform,
+} from "../runtime/mod.ts";
+import { skipInit } from "../runtime/ops/creation.ts";
+import { moduleFromConfig } from "../runtime/nn/registry.ts";
 import {
   decodeSafetensors,
+  encodeSafetensors,
   getRandomState,
   load,
   loadCheckpoint,
@@ -76,6 +89,147 @@ Deno.test("load leaves the random stream as it was; modelFromBytes needs no file
   );
   const x = randn([2, 6]);
   assert.deepEqual(values(copy.call(x)), values(model.call(x)));
+});
+
+Deno.test("skipInit: the random creators draw nothing inside, and layers initialise as before outside", () => {
+  manualSeed(4);
+  const expected = values(randn([5]));
+  const linear = values(new nn.Linear(3, 2).weight);
+  manualSeed(4);
+  const made = skipInit(() => {
+    const layer = new nn.Linear(300, 200);
+    return [layer.weight, rand([7]), uniform([2, 3], -1, 1), randn([4], { std: 3 })];
+  });
+  assert.deepEqual(made.map((t) => t.shape), [[200, 300], [7], [2, 3], [4]]);
+  assert.deepEqual(values(randn([5])), expected, "skipInit advanced the random stream");
+  assert.deepEqual(
+    values(new nn.Linear(3, 2).weight),
+    linear,
+    "default init changed after skipInit",
+  );
+  assert.throws(() =>
+    skipInit(() =>
+      skipInit(() => {
+        throw new Error("inner");
+      })
+    ), /inner/);
+  manualSeed(4);
+  skipInit(() => skipInit(() => randn([3])));
+  assert.deepEqual(values(randn([5])), expected, "nested skipInit drew numbers");
+  assert.notDeepEqual(values(randn([5])), expected, "randn stopped drawing after skipInit threw");
+});
+
+/** A Conv2d, a BatchNorm2d with running statistics (buffers) and a Linear, with odd values. */
+function convNet(): nn.Sequential {
+  const model = new nn.Sequential(
+    new nn.Conv2d(2, 3, 3, { padding: 1 }),
+    new nn.BatchNorm2d(3),
+    new nn.ReLU(),
+    new nn.Flatten(),
+    new nn.Linear(3 * 4 * 4, 5),
+  );
+  model.train();
+  for (let i = 0; i < 3; i++) model.call(randn([4, 2, 4, 4], { mean: 1, std: 2 }));
+  model.eval();
+  return model;
+}
+
+Deno.test("modelFromBytes rebuilds without drawing initial values: the same model, the stream untouched", () => {
+  manualSeed(8);
+  const model = convNet();
+  const config = {
+    format: "edgegrad",
+    version: 1,
+    architecture: model.toConfig(),
+    inputShape: [2, 4, 4],
+  };
+  const bytes = encodeSafetensors(model.stateDict());
+  manualSeed(31);
+  const expected = values(randn([6]));
+  manualSeed(31);
+  const { model: copy } = modelFromBytes(config, bytes);
+  assert.deepEqual(values(randn([6])), expected, "modelFromBytes moved the random stream");
+  const state = copy.stateDict();
+  assert.deepEqual([...state.keys()], [...model.stateDict().keys()]);
+  for (const [name, t] of model.stateDict()) {
+    assert.deepEqual(values(state.get(name)!), values(t), name);
+  }
+  // The long way round (random init, decode, loadStateDict) gives the same answers.
+  const slow = moduleFromConfig(model.toConfig());
+  slow.loadStateDict(decodeSafetensors(bytes).tensors);
+  slow.eval();
+  copy.eval();
+  const x = randn([2, 2, 4, 4]);
+  assert.deepEqual(values(copy.call(x)), values(slow.call(x)));
+  assert.deepEqual(values(copy.call(x)), values(model.call(x)));
+});
+
+/** A safetensors file by hand: tensors of any dtype, laid out one after the other. */
+function safetensorsOf(
+  tensors: { name: string; dtype: string; shape: number[]; data: ArrayBufferView }[],
+): Uint8Array {
+  let offset = 0;
+  const header: Record<string, unknown> = {};
+  for (const { name, dtype, shape, data } of tensors) {
+    header[name] = { dtype, shape, data_offsets: [offset, offset + data.byteLength] };
+    offset += data.byteLength;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let at = 8 + json.length;
+  for (const { data } of tensors) {
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
+    at += data.byteLength;
+  }
+  return out;
+}
+
+Deno.test("modelFromBytes converts F64 / F16 weights and names a wrong shape or dtype", () => {
+  const config = {
+    format: "edgegrad",
+    version: 1,
+    architecture: new nn.Linear(3, 2).toConfig(),
+    inputShape: [3],
+  };
+  const weight = [0.5, -1.25, 2, 3.5, -0.75, 1];
+  // 1.5 and -2 as IEEE half floats.
+  const bytes = safetensorsOf([
+    { name: "weight", dtype: "F64", shape: [2, 3], data: new Float64Array(weight) },
+    { name: "bias", dtype: "F16", shape: [2], data: new Uint16Array([0x3e00, 0xc000]) },
+  ]);
+  const { model } = modelFromBytes(config, bytes);
+  const state = model.stateDict();
+  assert.deepEqual(values(state.get("weight")!), weight);
+  assert.deepEqual(values(state.get("bias")!), [1.5, -2]);
+
+  const wrongShape = safetensorsOf([
+    { name: "weight", dtype: "F32", shape: [3, 2], data: new Float32Array(6) },
+    { name: "bias", dtype: "F32", shape: [2], data: new Float32Array(2) },
+  ]);
+  assert.throws(
+    () => modelFromBytes(config, wrongShape, { weights: "w.safetensors", config: "c.json" }),
+    (e: Error) =>
+      e.message.startsWith("w.safetensors does not fit the architecture in c.json") &&
+      e.message.includes('"weight" has shape [3, 2] (float32) but the module expects [2, 3]'),
+  );
+  const wrongDtype = safetensorsOf([
+    { name: "weight", dtype: "F32", shape: [2, 3], data: new Float32Array(6) },
+    { name: "bias", dtype: "I64", shape: [2], data: new BigInt64Array(2) },
+  ]);
+  assert.throws(
+    () => modelFromBytes(config, wrongDtype),
+    /"bias" has shape \[2\] \(int32\) but the module expects \[2\] \(float32\)/,
+  );
+  const fp8 = safetensorsOf([
+    { name: "weight", dtype: "F8_E4M3", shape: [2, 3], data: new Uint8Array(6) },
+    { name: "bias", dtype: "F32", shape: [2], data: new Float32Array(2) },
+  ]);
+  assert.throws(
+    () => modelFromBytes(config, fp8, { weights: "w.safetensors" }),
+    /^SafetensorsError: w\.safetensors: tensor "weight" is F8_E4M3, which has no float32/,
+  );
 });
 
 Deno.test("load: a missing, corrupt, truncated or mismatched file is an error naming it", async () => {

@@ -6,7 +6,9 @@
  */
 import type { Module, ModuleConfig } from "../nn/module.ts";
 import { moduleFromConfig } from "../nn/registry.ts";
-import { decodeSafetensors } from "./safetensors.ts";
+import { skipInit } from "../ops/creation.ts";
+import { loadSafetensorsInto } from "./load_into.ts";
+import { SafetensorsError } from "./safetensors_header.ts";
 import { saveSafetensors } from "./safetensors_file.ts";
 import { joinPath, type PathLike, readFileNamed, writeFileAtomic } from "./files.ts";
 import { getRandomState, setRandomState } from "./random_state.ts";
@@ -158,7 +160,9 @@ export function parseModelConfig(value: unknown, source = CONFIG_FILE): ModelCon
 
 /**
  * Builds a model from a config (JSON text or object) and safetensors bytes, without a file
- * system (for edge workers and browsers). Building leaves the global random stream as it was.
+ * system (for edge workers and browsers). The architecture is rebuilt without drawing initial
+ * values (`skipInit`) and the weights are copied straight into it; the global random stream is
+ * left as it was.
  * @example
  * const { model } = modelFromBytes(configJson, new Uint8Array(await (await fetch(url)).arrayBuffer()));
  */
@@ -181,21 +185,21 @@ export function modelFromBytes(
   const state = getRandomState();
   let model: Module;
   try {
-    model = moduleFromConfig(checked.architecture);
+    // Every parameter is overwritten below: drawing their initial values would be wasted time.
+    model = skipInit(() => moduleFromConfig(checked.architecture));
   } catch (error) {
     throw new Error(`${configName}: cannot rebuild the architecture (${(error as Error).message})`);
   } finally {
     setRandomState(state);
   }
-  const { tensors } = decodeSafetensors(weights, weightsName);
   try {
-    model.loadStateDict(tensors);
+    loadSafetensorsInto(model, weights, weightsName);
   } catch (error) {
+    for (const t of model.stateDict().values()) t.dispose();
+    if (error instanceof SafetensorsError) throw error;
     throw new Error(
       `${weightsName} does not fit the architecture in ${configName}: ${(error as Error).message}`,
     );
-  } finally {
-    for (const t of tensors.values()) t.dispose();
   }
   return { model, config: checked };
 }

@@ -37,9 +37,16 @@ const INTEGERS: Record<string, Reader> = {
   U64: (v, i) => v.getBigUint64(8 * i, true),
 };
 
+/** The edgegrad dtype a safetensors dtype loads as, or null when it has none (FP8). */
+export function loadedDType(dtype: string): DType | null {
+  if (dtype === "F32" || dtype in FLOATS) return "float32";
+  if (dtype === "I32" || dtype in INTEGERS) return "int32";
+  return null;
+}
+
 /** Whether a tensor of this safetensors dtype can be made. */
 export function isConvertible(dtype: string): boolean {
-  return dtype === "F32" || dtype === "I32" || dtype in FLOATS || dtype in INTEGERS;
+  return loadedDType(dtype) !== null;
 }
 
 /** A tensor holding the elements `bytes` encode in the safetensors dtype. */

@@ -14,14 +14,23 @@ export function tensorBytes(t: Tensor): Uint8Array {
 /** A new tensor whose elements are `bytes` (4 per element, little-endian). */
 export function tensorFromBytes(bytes: Uint8Array, shape: readonly number[], dtype: DType): Tensor {
   const out = Tensor.empty(shape, dtype);
-  if (bytes.length !== out.size * 4) {
+  try {
+    writeTensorBytes(out, bytes);
+  } catch (error) {
     out.dispose();
+    throw error;
+  }
+  return out;
+}
+
+/** Overwrites the elements of a contiguous tensor with `bytes` (4 per element, little-endian). */
+export function writeTensorBytes(t: Tensor, bytes: Uint8Array): void {
+  if (bytes.length !== t.size * 4) {
     throw new Error(
-      `tensorFromBytes: shape [${shape.join(", ")}] needs ${
-        out.size * 4
+      `writeTensorBytes: shape [${t.shape.join(", ")}] needs ${
+        t.size * 4
       } bytes, got ${bytes.length}`,
     );
   }
-  new Uint8Array(backend().k.memory.buffer, out.ptr, bytes.length).set(bytes);
-  return out;
+  new Uint8Array(backend().k.memory.buffer, t.ptr, bytes.length).set(bytes);
 }

@@ -180,10 +180,35 @@ export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
   return finish(fromArray(values, [n, m], options.dtype ?? "float32"), options);
 }
 
+/** How many `skipInit` calls are running: while positive, the random creators draw nothing. */
+let skipInitDepth = 0;
+
+/**
+ * Runs `build` with the random creators (`rand`, `uniform`, `randn`) handing out uninitialised
+ * tensors instead of drawing numbers, as `torch.nn.utils.skip_init` does: for rebuilding a model
+ * whose every parameter is then overwritten with saved weights (see `io.modelFromBytes`). Nothing
+ * is drawn, so the random stream stays where it was. A tensor made inside and not overwritten
+ * afterwards holds whatever the memory held.
+ * @example const model = skipInit(() => moduleFromConfig(config)); model.loadStateDict(weights);
+ */
+export function skipInit<T>(build: () => T): T {
+  skipInitDepth++;
+  try {
+    return build();
+  } finally {
+    skipInitDepth--;
+  }
+}
+
+/** Random values from `draw`, or an uninitialised tensor inside `skipInit`. */
+function random(shape: readonly number[], draw: () => Tensor): Tensor {
+  return skipInitDepth > 0 ? Tensor.empty(shape) : draw();
+}
+
 /** Uniform random numbers in [0, 1) from the seeded generator (see `manualSeed`). */
 export function rand(shape: readonly number[], options: CreationOptions = {}): Tensor {
   checkShape("rand", shape);
-  return finish(uniformKernel(shape, 0, 1), options);
+  return finish(random(shape, () => uniformKernel(shape, 0, 1)), options);
 }
 
 /** Uniform random numbers in [low, high). */
@@ -194,7 +219,7 @@ export function uniform(
   options: CreationOptions = {},
 ): Tensor {
   checkShape("uniform", shape);
-  return finish(uniformKernel(shape, low, high), options);
+  return finish(random(shape, () => uniformKernel(shape, low, high)), options);
 }
 
 /**
@@ -206,7 +231,10 @@ export function randn(
   options: CreationOptions & { mean?: number; std?: number } = {},
 ): Tensor {
   checkShape("randn", shape);
-  return finish(normalKernel(shape, options.mean ?? 0, options.std ?? 1), options);
+  return finish(
+    random(shape, () => normalKernel(shape, options.mean ?? 0, options.std ?? 1)),
+    options,
+  );
 }
 
 /** Reseeds the random number generator so that runs repeat exactly. */
