@@ -1,8 +1,9 @@
 /**
  * The edge-worker entry: a Workers module (`export default app`) serving one model through the same
  * Hono app as the Deno server, with the kernels and the model from `worker_assets.js`.
- * `deno task bundle:worker [modelDir]` bundles it with esbuild into `out/worker/`, which runs in
- * workerd, on Cloudflare, and under `deno serve out/worker/worker.js`. From source:
+ * `deno task bundle:worker [modelDir]` bundles it with esbuild into `out/worker/`: `worker.js` for
+ * workerd and Cloudflare (the weights a Data module beside it) and `worker.deno.js` for
+ * `deno serve --unstable-raw-imports` (the weights a bytes import). From source:
  * `deno serve --unstable-raw-imports server/worker.ts`.
  */
 import { config, kernels, weights } from "./worker_assets.js";
@@ -17,7 +18,7 @@ initBackend(kernels);
 const registry = new ModelRegistry();
 registry.add(
   typeof EDGEGRAD_MODEL_NAME === "string" ? EDGEGRAD_MODEL_NAME : "mnist-cnn",
-  io.modelFromBytes(config, weights),
+  io.modelFromBytes(config, weights instanceof Uint8Array ? weights : new Uint8Array(weights)),
 );
 
 export default createApp({ registry });

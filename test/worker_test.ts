@@ -1,9 +1,11 @@
 /**
- * The edge-worker bundle: built with `bundleWorker`, started in workerd (the Workers runtime) and
- * under `deno serve`, each on a free loopback port; its answers to KServe v2 inference requests
- * (one image, a batch) must equal in-process inference on the same model directory to float32
- * precision, and a bad request must get a 4xx with a JSON error. Uses models/mnist-cnn when it
- * has been trained, else the same architecture with seeded random weights in a temp folder.
+ * The edge-worker bundle: built with `bundleWorker`, started in workerd (the Workers runtime, from
+ * worker.js) and under `deno serve` (from worker.deno.js), each on a free loopback port; its
+ * answers to KServe v2 inference requests (one image, a batch) must equal in-process inference on
+ * the same model directory to float32 precision, and a bad request must get a 4xx with a JSON
+ * error. The weights must stay out of the code, in a model.safetensors beside it. Uses
+ * models/mnist-cnn when it has been trained, else the same architecture with seeded random
+ * weights in a temp folder.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -112,7 +114,17 @@ Deno.test("worker bundle answers like in-process inference in workerd and under 
   const temp = await Deno.makeTempDir({ prefix: "edgegrad-worker-" });
   try {
     const modelDir = await modelDirectory(temp);
-    const bundle = await bundleWorker({ modelDir, outDir: join(temp, "worker"), measure: false });
+    const bundle = await bundleWorker({ modelDir, outDir: join(temp, "worker") });
+    const weights = await Deno.readFile(join(modelDir, "model.safetensors"));
+    assert.deepEqual(await Deno.readFile(join(bundle.outDir, "model.safetensors")), weights);
+    for (const entry of [bundle.entry, bundle.denoEntry]) {
+      const { size } = await Deno.stat(entry);
+      assert.ok(size < weights.length / 4, `${entry} is ${size} bytes: are the weights inlined?`);
+    }
+    assert.match(
+      await Deno.readTextFile(bundle.capnp),
+      /\(name = "model\.safetensors", data = embed "model\.safetensors"\)/,
+    );
     const hosts: Array<[string, string, (port: number) => string[]]> = [
       [
         "workerd",
@@ -122,7 +134,15 @@ Deno.test("worker bundle answers like in-process inference in workerd and under 
       [
         "deno serve",
         Deno.execPath(),
-        (port) => ["serve", "--host", "127.0.0.1", "--port", String(port), bundle.entry],
+        (port) => [
+          "serve",
+          "--unstable-raw-imports",
+          "--host",
+          "127.0.0.1",
+          "--port",
+          String(port),
+          bundle.denoEntry,
+        ],
       ],
     ];
     for (const [host, command, args] of hosts) {

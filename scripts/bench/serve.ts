@@ -202,7 +202,6 @@ async function servers(modelsDir: string, temp: string): Promise<Server[]> {
   const bundle = await bundleWorker({
     modelDir: join(modelsDir, MODEL),
     outDir: join(temp, "worker"),
-    measure: false,
   });
   const bareDir = join(temp, "bare-worker");
   await Deno.mkdir(bareDir, { recursive: true });
