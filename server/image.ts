@@ -8,7 +8,7 @@
  * compressed image data may not inflate past the size its header declares (a "zip bomb" of a few
  * megabytes could otherwise inflate to gigabytes).
  */
-import { convertIndexedToRgb, decode, type DecodedPng } from "fast-png";
+import type { DecodedPng } from "fast-png";
 import { RequestError } from "./http.ts";
 
 /** The largest image accepted, in pixels (2048 × 2048). */
@@ -181,6 +181,7 @@ export async function decodePngGray(
   { invert = false } = {},
 ): Promise<GrayImage> {
   await checkPng(bytes);
+  const { convertIndexedToRgb, decode } = await import("./png_decoder.ts");
   let png: DecodedPng;
   try {
     png = decode(bytes);

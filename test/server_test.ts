@@ -441,7 +441,10 @@ Deno.test("each validation error is a 4xx JSON error that says what was wrong", 
 Deno.test("outputs JSON cannot carry (overflow inside the model) are a 422, not garbage", async () => {
   const registry = new ModelRegistry();
   const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(4, 2));
-  model.loadStateDict({ "1.weight": ones([2, 4]), "1.bias": zeros([2]) });
+  // Disposed here: left to the garbage collector, they would be freed during a later test that
+  // compares the allocator's live bytes.
+  using weight = ones([2, 4]), bias = zeros([2]);
+  model.loadStateDict({ "1.weight": weight, "1.bias": bias });
   registry.add("sum", {
     model,
     config: { format: "edgegrad", version: 1, architecture: model.toConfig(), inputShape: [4] },
