@@ -156,6 +156,34 @@ for (const h of builds) {
     }
   });
 
+  Deno.test(`${h.build}: maxPool2dF32's 2×2 stride-2 path over every width, ties, NaN, ±0`, () => {
+    // Widths 2..21 give rows of 1..10 outputs: scalar only (< 4), whole vectors, and vectors with
+    // an overlapping last one; odd sizes with ceilMode leave a one-tap last row and column.
+    for (let W = 2; W <= 21; W++) {
+      for (const [H, ceil] of [[4, false], [5, true], [3, false]] as const) {
+        const g = pool(2, H, W, [2, 2], [2, 2], [0, 0], [1, 1], ceil);
+        const x = seededValues(g.planes * H * W, W * 10 + H).map((v, i) => {
+          if (i % 11 === 3) return NaN;
+          if (i % 7 === 2) return -Infinity;
+          if (i % 13 === 5) return i % 2 ? -0 : 0;
+          return Math.round(v * 3) / 3; // ties
+        });
+        const { out, indices } = maxPoolCase(h, g, x);
+        eachWindow(g, (o, plane, oh, ow) => {
+          const { at } = taps(g, plane, oh, ow);
+          // The scan rule: the first strictly larger tap wins, a NaN always does (the last NaN).
+          let best = at[0];
+          for (const t of at.slice(1)) if (x[t] > x[best] || Number.isNaN(x[t])) best = t;
+          const label = `W ${W} H ${H} ceil ${ceil} window ${o}`;
+          assert.ok(Object.is(out[o], x[best]) || Number.isNaN(x[best]), label);
+          assert.ok(!Number.isNaN(x[best]) || Number.isNaN(out[o]), `${label}: NaN`);
+          assert.equal(indices[o], best - plane * H * W, label);
+        });
+      }
+      h.reset();
+    }
+  });
+
   Deno.test(`${h.build}: maxPool2dF32 marks a window without real taps with −∞ and index −1`, () => {
     // H = 1, kernel 2, dilation 2, padding 1: the taps are rows −1 and 1, both outside.
     const g = pool(1, 1, 1, [2, 1], [1, 1], [1, 0], [2, 1], false);
