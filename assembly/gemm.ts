@@ -1,13 +1,15 @@
 // Single-precision GEMM: C = op(A)·op(B) (+ C) (+ bias) (then relu), after Goto/BLIS.
 //
 // Loops, outermost first: columns of C in blocks of NC; k in blocks of KC, packing
-// op(B)[KC×NC] into B̃ (NR-column panels); rows of C in blocks of MC, packing op(A)[MC×KC]
-// into Ã (MR-row panels); then every NR-panel of B̃ (kept in L1) against every MR-panel of Ã
-// (kept in L2) through the 4×8 register-blocked micro-kernel of gemm_micro.ts. Packing turns all
-// four transpose cases into the one layout the micro-kernel reads. Tiles cut by the edge of C go
-// through a small scratch tile so the micro-kernel always runs whole. Blocks are cut to nearly
-// equal sizes. A matrix of fewer than MR rows goes to gemm_small.ts instead.
-import { microKernel, MR, NR } from "./gemm_micro";
+// op(B)[KC×NC] into B̃ (NR-column panels; a B that is not transposed is mostly read in place,
+// see `direct`); rows of C in blocks of MC, packing op(A)[MC×KC] into Ã (MR-row panels); then
+// every NR-panel of B̃ (kept in L1) against every MR-panel of Ã (kept in L2) through the 4×8
+// register-blocked micro-kernel of gemm_micro.ts. Packing turns all four transpose cases into
+// the one layout the micro-kernel reads; a caller that multiplies many B by one A can pack A once
+// (gemmPackA). Tiles cut by the edge of C go through a small scratch tile so the micro-kernel
+// always runs whole, except an edge exactly 4 columns wide, which has a 4×4 micro-kernel. Blocks
+// are cut to nearly equal sizes. A matrix of fewer than MR rows goes to gemm_small.ts instead.
+import { microKernel, microKernel4, MR, NR } from "./gemm_micro";
 import { packA, packB } from "./gemm_pack";
 import { gemmSmall } from "./gemm_small";
 
@@ -51,11 +53,31 @@ export function gemmWorkspaceBytes(M: i32, N: i32, K: i32): usize {
   return packedA + packedB + tile;
 }
 
+/** Bytes of op(A) [M×K] packed whole by gemmPackA. */
+export function gemmPackedABytes(M: i32, K: i32): usize {
+  return (<usize>roundUp(max(M, 1), MR) * <usize>max(K, 1)) << 2;
+}
+
+/**
+ * Packs op(A) [M×K] (transA and lda as gemm's) whole into dst (gemmPackedABytes(M, K) bytes): k
+ * block after k block, each as gemm packs it, its MR-row panels one after the other. gemm calls
+ * with transA = 2 read it from there, so that a conv packs its weight once, not once per image.
+ */
+export function gemmPackA(transA: i32, M: i32, K: i32, a: usize, lda: i32, dst: usize): void {
+  const kcStep = blockStep(K, KC, 1);
+  const rows = <usize>roundUp(M, MR);
+  for (let pc = 0; pc < K; pc += kcStep) {
+    packA(transA, a, lda, 0, M, pc, min(kcStep, K - pc), dst + ((<usize>pc * rows) << 2));
+  }
+}
+
 /**
  * C[M×N] = op(A)·op(B) (+ beta·C) (+ bias) (then relu), rows rowStart..rowEnd of C only.
  * op(A) is A[M×K] (lda ≥ K) when transA = 0, or Aᵀ with A stored [K×M] (lda ≥ M) when 1; the same
- * for B ([K×N] or [N×K]). beta is 0 (overwrite) or 1 (accumulate). bias: 0 or a pointer to N floats
- * added to every row. act: 0 none, 1 relu. workspace: gemmWorkspaceBytes(M, N, K) bytes, 64-aligned.
+ * for B ([K×N] or [N×K]). transA = 2: `a` holds op(A) packed by gemmPackA(·, M, K, ...) (lda is
+ * unused), and rowStart must be a multiple of 4. beta is 0 (overwrite) or 1 (accumulate). bias: 0
+ * or a pointer to N floats added to every row. act: 0 none, 1 relu. workspace:
+ * gemmWorkspaceBytes(M, N, K) bytes, 64-aligned.
  */
 export function gemm(
   transA: i32, transB: i32, M: i32, N: i32, K: i32,
@@ -71,6 +93,12 @@ export function gemm(
     epilogueOnly(N, c, ldc, accumulate, bias, relu, rowStart, rowEnd);
     return;
   }
+  const prepacked = transA == 2;
+  if (prepacked && M < MR) {
+    // One panel, zero-padded to MR rows, whose k blocks follow each other: Aᵀ stored [K×MR].
+    transA = 1;
+    lda = MR;
+  }
   // Chosen by M, not by the row range, so that splitting the rows never changes the arithmetic.
   if (M < MR) {
     gemmSmall(
@@ -84,6 +112,14 @@ export function gemm(
   const packedB = packedA + alignBytes((<usize>roundUp(min(M, MC), MR) * <usize>kcMax) << 2);
   const tile = packedB + alignBytes((<usize>roundUp(min(N, NC), NR) * <usize>kcMax) << 2);
   const cRow = <usize>ldc << 2;
+  const aRows = <usize>roundUp(M, MR);
+  const bRow = <usize>ldb << 2;
+  // B stored [K×N] already holds the micro-kernel's 8 floats per k side by side, ldb apart: its
+  // whole panels are read in place instead of packed (W3's conv GEMMs, 64×196×800 and
+  // 32×784×25, went from 45 to 48 and from 41 to 46 GFLOP/s). Not when ldb is a multiple of 512
+  // floats: rows 2 KiB apart fall into one or two L1 sets and evict each other (ldb 1024 ran at
+  // 23 GFLOP/s in place, 48 packed; 256 and 768 ran faster in place).
+  const direct = transB == 0 && (ldb & 511) != 0;
   const ncStep = blockStep(N, NC, NR);
   const kcStep = blockStep(K, KC, 1);
   const mcStep = blockStep(rowEnd - rowStart, MC, MR);
@@ -95,22 +131,36 @@ export function gemm(
       const fromC = pc > 0 || accumulate;
       const biasBlock = pc == 0 ? bias : 0;
       const reluBlock = relu && pc + kc == K;
-      packB(transB, b, ldb, pc, kc, jc, nc, packedB);
+      if (direct) {
+        // Only a last panel narrower than NR is packed (with zeros), at the start of B̃.
+        const whole = nc & ~(NR - 1);
+        if (whole < nc) packB(0, b, ldb, pc, kc, jc + whole, nc - whole, packedB);
+      } else {
+        packB(transB, b, ldb, pc, kc, jc, nc, packedB);
+      }
       for (let ic = rowStart; ic < rowEnd; ic += mcStep) {
         const mc = min(mcStep, rowEnd - ic);
-        packA(transA, a, lda, ic, mc, pc, kc, packedA);
+        const pa0 = prepacked ? a + ((<usize>pc * aRows + <usize>ic * <usize>kc) << 2) : packedA;
+        if (!prepacked) packA(transA, a, lda, ic, mc, pc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr);
-          const pb = packedB + ((<usize>jr * <usize>kc) << 2);
+          let pb = packedB + ((<usize>jr * <usize>kc) << 2);
+          let pbStride = <usize>NR << 2;
+          if (direct) {
+            pb = cols == NR ? b + <usize>pc * bRow + (<usize>(jc + jr) << 2) : packedB;
+            pbStride = cols == NR ? bRow : pbStride;
+          }
           const biasTile = biasBlock != 0 ? biasBlock + (<usize>(jc + jr) << 2) : 0;
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir);
-            const pa = packedA + ((<usize>ir * <usize>kc) << 2);
+            const pa = pa0 + ((<usize>ir * <usize>kc) << 2);
             const ct = c + <usize>(ic + ir) * cRow + (<usize>(jc + jr) << 2);
             if (rows == MR && cols == NR) {
-              microKernel(kc, pa, pb, ct, cRow, fromC, biasTile, reluBlock);
+              microKernel(kc, pa, pb, pbStride, ct, cRow, fromC, biasTile, reluBlock);
+            } else if (rows == MR && cols == 4) {
+              microKernel4(kc, pa, pb, pbStride, ct, cRow, fromC, biasTile, reluBlock);
             } else {
-              edgeTile(kc, pa, pb, ct, cRow, rows, cols, fromC, biasTile, reluBlock, tile);
+              edgeTile(kc, pa, pb, pbStride, ct, cRow, rows, cols, fromC, biasTile, reluBlock, tile);
             }
           }
         }
@@ -121,7 +171,7 @@ export function gemm(
 
 /** A tile cut by the edge of C: run the whole micro-kernel on a scratch tile, copy back the part. */
 function edgeTile(
-  kc: i32, pa: usize, pb: usize, c: usize, cRow: usize, rows: i32, cols: i32,
+  kc: i32, pa: usize, pb: usize, pbStride: usize, c: usize, cRow: usize, rows: i32, cols: i32,
   fromC: bool, bias: usize, relu: bool, tile: usize,
 ): void {
   const tileRow = <usize>NR << 2;
@@ -135,7 +185,7 @@ function edgeTile(
       store<f32>(tile + <usize>r * tileRow + (<usize>j << 2), value);
     }
   }
-  microKernel(kc, pa, pb, tile, tileRow, true, 0, relu);
+  microKernel(kc, pa, pb, pbStride, tile, tileRow, true, 0, relu);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < cols; j++) {
       store<f32>(

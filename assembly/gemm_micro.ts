@@ -28,10 +28,12 @@ export function madd(a: v128, b: v128, acc: v128): v128 {
 /**
  * C[0..4, 0..8] = init + Σ_k Ã[k]·B̃[k], where init is C itself (fromC = true) or 0, plus the 8
  * floats at `bias` when bias != 0; then max(·, 0) when relu. pa: kc×4 floats (the 4 rows at each
- * k), pb: kc×8 floats, c: the tile's first element, ldc: row stride of C in bytes.
+ * k), pb: kc rows of 8 floats, ldb bytes apart (NR·4 when packed), c: the tile's first element,
+ * ldc: row stride of C in bytes.
  */
 export function microKernel(
-  kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, fromC: bool, bias: usize, relu: bool,
+  kc: i32, pa: usize, pb: usize, ldb: usize, c: usize, ldc: usize, fromC: bool, bias: usize,
+  relu: bool,
 ): void {
   const c0 = c;
   const c1 = c0 + ldc;
@@ -84,7 +86,7 @@ export function microKernel(
     x30 = madd(ar, b0, x30);
     x31 = madd(ar, b1, x31);
     pa += MR << 2;
-    pb += NR << 2;
+    pb += ldb;
   }
   if (relu) {
     const zero = f32x4.splat(0);
@@ -105,4 +107,57 @@ export function microKernel(
   v128.store(c2, x21, 16);
   v128.store(c3, x30);
   v128.store(c3, x31, 16);
+}
+
+/**
+ * microKernel on a 4×4 tile (the first v128 of each B̃ row, ldb bytes apart), with the same sums
+ * lane by lane: for an edge of C exactly 4 columns wide (W3's second conv has 196 = 24·8 + 4),
+ * which would otherwise take a whole 8-column tile through scratch. bias: 4 floats, or 0.
+ */
+export function microKernel4(
+  kc: i32, pa: usize, pb: usize, ldb: usize, c: usize, ldc: usize, fromC: bool, bias: usize,
+  relu: bool,
+): void {
+  const c0 = c;
+  const c1 = c0 + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
+  let x0 = f32x4.splat(0);
+  let x1 = x0;
+  let x2 = x0;
+  let x3 = x0;
+  if (fromC) {
+    x0 = v128.load(c0);
+    x1 = v128.load(c1);
+    x2 = v128.load(c2);
+    x3 = v128.load(c3);
+  }
+  if (bias != 0) {
+    const b0 = v128.load(bias);
+    x0 = f32x4.add(x0, b0);
+    x1 = f32x4.add(x1, b0);
+    x2 = f32x4.add(x2, b0);
+    x3 = f32x4.add(x3, b0);
+  }
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const a = v128.load(pa);
+    x0 = madd(v128.shuffle<f32>(a, a, 0, 0, 0, 0), b0, x0);
+    x1 = madd(v128.shuffle<f32>(a, a, 1, 1, 1, 1), b0, x1);
+    x2 = madd(v128.shuffle<f32>(a, a, 2, 2, 2, 2), b0, x2);
+    x3 = madd(v128.shuffle<f32>(a, a, 3, 3, 3, 3), b0, x3);
+    pa += MR << 2;
+    pb += ldb;
+  }
+  if (relu) {
+    const zero = f32x4.splat(0);
+    x0 = f32x4.max(x0, zero);
+    x1 = f32x4.max(x1, zero);
+    x2 = f32x4.max(x2, zero);
+    x3 = f32x4.max(x3, zero);
+  }
+  v128.store(c0, x0);
+  v128.store(c1, x1);
+  v128.store(c2, x2);
+  v128.store(c3, x3);
 }

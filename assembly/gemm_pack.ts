@@ -78,6 +78,15 @@ function packPanel(
       const d = dst + <usize>k * row;
       for (let l = 0; l < width; l++) store<f32>(d + (<usize>l << 2), load<f32>(s + <usize>l * laneStep));
     }
+  } else if (lanes == 4 && laneStep == 4) {
+    // A 4-wide edge of contiguous lanes (W3's second conv: 196 = 24·8 + 4 columns of B).
+    const zero = f32x4.splat(0);
+    for (let k = 0; k < kc; k++) {
+      v128.store(dst, v128.load(src));
+      for (let l = 4; l < width; l += 4) v128.store(dst + (<usize>l << 2), zero);
+      src += kStep;
+      dst += row;
+    }
   } else {
     for (let k = 0; k < kc; k++) {
       for (let l = 0; l < width; l++) {

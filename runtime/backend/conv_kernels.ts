@@ -86,6 +86,42 @@ function withScratch<T>(p: Plan, body: (cols: number, side: number) => T): T {
   }
 }
 
+/**
+ * Runs `body` with each group's weight as the GEMM's A operand (Wᵀ when `transposed`, for the
+ * adjoint): when the batch takes more than one chunk, every group's operand is packed once here
+ * (gemmPackA) and `packed` is true; otherwise it is the weight itself, which the GEMM packs. W3's
+ * second conv at batch 32 packed its 64×800 weight once per image before (about 2% of its time).
+ */
+function withWeightOperand<T>(
+  g: ConvGeometry,
+  p: Plan,
+  weight: Tensor,
+  transposed: boolean,
+  body: (operand: (group: number) => number, packed: boolean) => T,
+): T {
+  const groupWeight = (group: number) => weight.ptr + group * p.outGroup * p.depth * 4;
+  if (g.batch <= p.chunk) return body(groupWeight, false);
+  const b = backend();
+  const [M, K] = transposed ? [p.depth, p.outGroup] : [p.outGroup, p.depth];
+  const groupBytes = b.k.gemmPackedABytes(M, K);
+  const packed = b.allocator.alloc(groupBytes * g.groups);
+  try {
+    for (let group = 0; group < g.groups; group++) {
+      b.k.gemmPackA(
+        transposed ? 1 : 0,
+        M,
+        K,
+        groupWeight(group),
+        p.depth,
+        packed + group * groupBytes,
+      );
+    }
+    return body((group) => packed + group * groupBytes, true);
+  } finally {
+    b.allocator.free(packed);
+  }
+}
+
 /** Byte pointer of channel `channel` of image `image` in a [batch, channels, pixels] tensor. */
 function planePtr(t: Tensor, image: number, channels: number, channel: number, pixels: number) {
   return t.ptr + (image * channels + channel) * pixels * 4;
@@ -150,13 +186,15 @@ function copySide(
 
 /**
  * y = conv2d(x, weight) + bias: x [batch, inChannels, inH, inW] → [batch, outChannels, outH, outW].
- * Per chunk of images and group, Y = W·cols on the GEMM, accumulating onto the bias.
+ * Per chunk of images and group, Y = W·cols on the GEMM, accumulating onto the bias. With `relu`,
+ * the GEMM stores max(y, 0) instead (its epilogue), exactly what a ReLU after it would compute.
  */
 export function conv2dKernel(
   x: Tensor,
   weight: Tensor,
   bias: Tensor | null,
   g: ConvGeometry,
+  relu = false,
 ): Tensor {
   const out = Tensor.empty([g.batch, g.outChannels, g.outH, g.outW]);
   if (out.size === 0) return out;
@@ -165,41 +203,42 @@ export function conv2dKernel(
   if (bias !== null && p.chunk === 1) {
     k.broadcastChannelsF32(bias.ptr, g.outChannels, p.pixels, out.ptr, 0, out.size / p.pixels);
   }
-  withScratch(p, (cols, side) => {
-    for (let first = 0; first < g.batch; first += p.chunk) {
-      const count = Math.min(p.chunk, g.batch - first);
-      const columns = count * p.pixels;
-      for (let group = 0; group < g.groups; group++) {
-        const image = planePtr(x, first, g.inChannels, group * p.inGroup, p.inPixels);
-        if (!p.pointwise) im2colChunk(g, p, x, first, count, group, cols);
-        const target = side !== 0
-          ? side
-          : planePtr(out, first, g.outChannels, group * p.outGroup, p.pixels);
-        if (bias !== null && side !== 0) {
-          k.broadcastChannelsF32(
-            bias.ptr + group * p.outGroup * 4,
+  withWeightOperand(g, p, weight, false, (operand, packedA) =>
+    withScratch(p, (cols, side) => {
+      for (let first = 0; first < g.batch; first += p.chunk) {
+        const count = Math.min(p.chunk, g.batch - first);
+        const columns = count * p.pixels;
+        for (let group = 0; group < g.groups; group++) {
+          const image = planePtr(x, first, g.inChannels, group * p.inGroup, p.inPixels);
+          if (!p.pointwise) im2colChunk(g, p, x, first, count, group, cols);
+          const target = side !== 0
+            ? side
+            : planePtr(out, first, g.outChannels, group * p.outGroup, p.pixels);
+          if (bias !== null && side !== 0) {
+            k.broadcastChannelsF32(
+              bias.ptr + group * p.outGroup * 4,
+              p.outGroup,
+              columns,
+              side,
+              0,
+              p.outGroup,
+            );
+          }
+          gemmKernel(
+            false,
+            false,
             p.outGroup,
             columns,
-            side,
-            0,
-            p.outGroup,
+            p.depth,
+            operand(group),
+            p.pointwise ? image : cols,
+            target,
+            { accumulate: bias !== null, relu, packedA },
           );
+          if (side !== 0) copySide(g, p, out, first, count, group, side, false);
         }
-        gemmKernel(
-          false,
-          false,
-          p.outGroup,
-          columns,
-          p.depth,
-          weight.ptr + group * p.outGroup * p.depth * 4,
-          p.pointwise ? image : cols,
-          target,
-          { accumulate: bias !== null },
-        );
-        if (side !== 0) copySide(g, p, out, first, count, group, side, false);
       }
-    }
-  });
+    }));
   return out;
 }
 
@@ -221,51 +260,52 @@ export function conv2dAdjointKernel(
   if (p.pointwise && bias !== null) {
     k.broadcastChannelsF32(bias.ptr, g.inChannels, p.inPixels, out.ptr, 0, out.size / p.inPixels);
   }
-  withScratch(p, (cols, side) => {
-    for (let first = 0; first < g.batch; first += p.chunk) {
-      const count = Math.min(p.chunk, g.batch - first);
-      const columns = count * p.pixels;
-      for (let group = 0; group < g.groups; group++) {
-        if (side !== 0) copySide(g, p, y, first, count, group, side, true);
-        const image = planePtr(out, first, g.inChannels, group * p.inGroup, p.inPixels);
-        gemmKernel(
-          true,
-          false,
-          p.depth,
-          columns,
-          p.outGroup,
-          weight.ptr + group * p.outGroup * p.depth * 4,
-          side !== 0 ? side : planePtr(y, first, g.outChannels, group * p.outGroup, p.pixels),
-          p.pointwise ? image : cols,
-          { accumulate: p.pointwise && bias !== null },
-        );
-        if (p.pointwise) continue;
-        for (let i = 0; i < count; i++) {
-          k.col2imF32(
-            cols + i * p.pixels * 4,
+  withWeightOperand(g, p, weight, true, (operand, packedA) =>
+    withScratch(p, (cols, side) => {
+      for (let first = 0; first < g.batch; first += p.chunk) {
+        const count = Math.min(p.chunk, g.batch - first);
+        const columns = count * p.pixels;
+        for (let group = 0; group < g.groups; group++) {
+          if (side !== 0) copySide(g, p, y, first, count, group, side, true);
+          const image = planePtr(out, first, g.inChannels, group * p.inGroup, p.inPixels);
+          gemmKernel(
+            true,
+            false,
+            p.depth,
             columns,
-            p.inGroup,
-            g.inH,
-            g.inW,
-            g.kernelH,
-            g.kernelW,
-            g.strideH,
-            g.strideW,
-            g.padH,
-            g.padW,
-            g.dilationH,
-            g.dilationW,
-            g.outH,
-            g.outW,
-            planePtr(out, first + i, g.inChannels, group * p.inGroup, p.inPixels),
-            bias === null ? 0 : bias.ptr + group * p.inGroup * 4,
-            0,
-            p.inGroup,
+            p.outGroup,
+            operand(group),
+            side !== 0 ? side : planePtr(y, first, g.outChannels, group * p.outGroup, p.pixels),
+            p.pointwise ? image : cols,
+            { accumulate: p.pointwise && bias !== null, packedA },
           );
+          if (p.pointwise) continue;
+          for (let i = 0; i < count; i++) {
+            k.col2imF32(
+              cols + i * p.pixels * 4,
+              columns,
+              p.inGroup,
+              g.inH,
+              g.inW,
+              g.kernelH,
+              g.kernelW,
+              g.strideH,
+              g.strideW,
+              g.padH,
+              g.padW,
+              g.dilationH,
+              g.dilationW,
+              g.outH,
+              g.outW,
+              planePtr(out, first + i, g.inChannels, group * p.inGroup, p.inPixels),
+              bias === null ? 0 : bias.ptr + group * p.inGroup * 4,
+              0,
+              p.inGroup,
+            );
+          }
         }
       }
-    }
-  });
+    }));
   return out;
 }
 

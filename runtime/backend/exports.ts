@@ -32,7 +32,8 @@ export interface KernelExports extends ConvExports, NnExports {
   /**
    * C[M×N] = op(A)·op(B) (+ beta·C) (+ bias) (then activation), rows rowStart..rowEnd of C only.
    * op(A) is A[M×K] (lda ≥ K) when transA = 0, or Aᵀ with A stored [K×M] (lda ≥ M) when 1;
-   * the same for B ([K×N] or [N×K]). beta is 0 (overwrite) or 1 (accumulate into C).
+   * the same for B ([K×N] or [N×K]). transA = 2: `a` is op(A) packed by gemmPackA (lda unused).
+   * beta is 0 (overwrite) or 1 (accumulate into C).
    * bias: 0 for none, else a pointer to N floats added to every row. act: 0 none, 1 relu.
    * workspace: at least gemmWorkspaceBytes(M, N, K) bytes, 64-byte aligned.
    */
@@ -57,6 +58,14 @@ export interface KernelExports extends ConvExports, NnExports {
   ): void;
   /** Bytes of scratch a gemm call of this size needs. */
   gemmWorkspaceBytes(M: number, N: number, K: number): number;
+  /**
+   * Packs op(A) [M×K] (transA and lda as gemm's) whole into dst, gemmPackedABytes(M, K) bytes,
+   * for gemm calls that pass it with transA = 2 (rowStart then a multiple of 4): one packing for
+   * many products with the same A.
+   */
+  gemmPackA(transA: number, M: number, K: number, a: number, lda: number, dst: number): void;
+  /** Bytes of op(A) [M×K] packed by gemmPackA. */
+  gemmPackedABytes(M: number, K: number): number;
 
   // ---- elementwise (assembly/elementwise.ts) ----
   /** out[i] = f(x[i]; alpha, beta) for the UnaryOp code `op`. */

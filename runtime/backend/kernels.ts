@@ -209,7 +209,8 @@ export function seedKernel(seed: number): void {
 
 /**
  * C = op(A)·op(B) (+ C when accumulate) (+ bias) (then relu), for row-major operands at byte
- * pointers; A is M×K (K×M when transA), B is K×N (N×K when transB).
+ * pointers; A is M×K (K×M when transA), B is K×N (N×K when transB). With packedA, `a` is op(A)
+ * packed by gemmPackA (transA is then ignored).
  */
 export function gemmKernel(
   transA: boolean,
@@ -220,7 +221,7 @@ export function gemmKernel(
   a: number,
   b: number,
   c: number,
-  options: { accumulate?: boolean; bias?: number; relu?: boolean } = {},
+  options: { accumulate?: boolean; bias?: number; relu?: boolean; packedA?: boolean } = {},
 ): void {
   if (M === 0 || N === 0) return;
   const be = backend();
@@ -230,7 +231,7 @@ export function gemmKernel(
   }
   const workspace = be.workspace(be.k.gemmWorkspaceBytes(M, N, K));
   be.k.gemm(
-    transA ? 1 : 0,
+    options.packedA ? 2 : transA ? 1 : 0,
     transB ? 1 : 0,
     M,
     N,
