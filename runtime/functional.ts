@@ -62,6 +62,11 @@ export {
   nllLoss,
 } from "./ops/loss.ts";
 export type { LossOptions, Reduction } from "./ops/loss.ts";
-export * from "./ops/conv.ts";
+export {
+  conv2d,
+  type Conv2dOptions,
+  convTranspose2d,
+  type ConvTranspose2dOptions,
+} from "./ops/conv.ts";
 export * from "./ops/pool.ts";
 export * from "./ops/norm.ts";

@@ -6,6 +6,7 @@ import { uniform } from "../ops/creation.ts";
 import {
   conv2d,
   type Conv2dOptions,
+  conv2dRelu,
   convTranspose2d,
   type ConvTranspose2dOptions,
 } from "../ops/conv.ts";
@@ -94,6 +95,10 @@ export class Conv2d extends ConvLayer<Conv2dModuleOptions> {
   }
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, this.opOptions());
+  }
+  /** relu(forward(x)) in one pass at inference (see conv2dRelu); `Sequential` fuses with it. */
+  forwardRelu(x: Tensor): Tensor {
+    return conv2dRelu(x, this.weight, this.bias, this.opOptions());
   }
 }
 

@@ -3,7 +3,7 @@ import type { Tensor } from "../tensor.ts";
 import { Module, type ModuleConfig } from "./module.ts";
 import { parameter } from "./parameter.ts";
 import { uniform } from "../ops/creation.ts";
-import { linear } from "../ops/matmul.ts";
+import { linear, linearRelu } from "../ops/matmul.ts";
 import { registerModule } from "./registry.ts";
 
 /**
@@ -22,6 +22,10 @@ export class Linear extends Module {
   }
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+  /** relu(forward(x)) in one pass at inference (see linearRelu); `Sequential` fuses with it. */
+  forwardRelu(x: Tensor): Tensor {
+    return linearRelu(x, this.weight, this.bias);
   }
   override toConfig(): ModuleConfig {
     return {

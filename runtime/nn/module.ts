@@ -57,6 +57,11 @@ export abstract class Module {
     return output;
   }
 
+  /** True when forward hooks are registered (a layer with hooks is never fused with another). */
+  hasForwardHooks(): boolean {
+    return this.hooks.length > 0;
+  }
+
   /** Adds a forward hook; returns a function that removes it. */
   registerForwardHook(hook: ForwardHook): () => void {
     this.hooks.push(hook);

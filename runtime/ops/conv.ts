@@ -13,7 +13,9 @@ import {
   type ConvGeometry,
 } from "../backend/conv_kernels.ts";
 import { record } from "../autograd/engine.ts";
+import { isGradEnabled } from "../autograd/grad_mode.ts";
 import { expectFloat } from "./broadcast.ts";
+import { relu } from "./activation.ts";
 import { formatShape } from "../shape.ts";
 
 /** Options of conv2d; numbers apply to both axes, pairs are [height, width]. */
@@ -74,6 +76,26 @@ export function conv2d(
     const gradBias = bias?.requiresGrad ? channelSumKernel(gradOut, g.batch, g.outChannels) : null;
     return bias ? [gradInput, gradWeight, gradBias] : [gradInput, gradWeight];
   });
+}
+
+/**
+ * relu(conv2d(input, weight, bias, options)). When no gradient is recorded (inference), the GEMM
+ * applies the ReLU as it stores the conv's output, which saves a pass over it and a tensor; the
+ * result has the same bits as the two ops one after the other, which is what runs otherwise.
+ * `nn.Sequential` uses it for a Conv2d followed by a ReLU.
+ */
+export function conv2dRelu(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  options: Conv2dOptions = {},
+): Tensor {
+  const recording = isGradEnabled() &&
+    (input.requiresGrad || weight.requiresGrad || bias?.requiresGrad === true);
+  if (recording) return relu(conv2d(input, weight, bias, options));
+  expectFloat("conv2d", input, weight, ...(bias ? [bias] : []));
+  const g = conv2dGeometry(input, weight, bias, options);
+  return unbatchedLike(conv2dKernel(input, weight, bias, g, true), input);
 }
 
 /**

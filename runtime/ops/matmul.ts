@@ -1,11 +1,14 @@
 /**
  * Matrix products on the packed SIMD GEMM: `matmul` with torch.matmul's rules (1-D, 2-D, batched
- * with broadcast batch dims) and `linear` (x·Wᵀ + b with the bias fused into the GEMM). The
- * backward products A·Bᵀ and Aᵀ·B run on transposed operands directly, with no copies.
+ * with broadcast batch dims) and `linear` (x·Wᵀ + b with the bias fused into the GEMM, and the
+ * ReLU too in `linearRelu` at inference). The backward products A·Bᵀ and Aᵀ·B run on transposed
+ * operands directly, with no copies.
  */
 import { Tensor } from "../tensor.ts";
 import { filled, gemmKernel, reduceDim, ReduceOp } from "../backend/kernels.ts";
 import { record } from "../autograd/engine.ts";
+import { isGradEnabled } from "../autograd/grad_mode.ts";
+import { relu } from "./activation.ts";
 import { expectFloat, sumToShape } from "./broadcast.ts";
 import { broadcastShapes, formatShape, sizeOf, stridesOf } from "../shape.ts";
 
@@ -142,30 +145,9 @@ function batchStrides(own: readonly number[], batch: readonly number[]): number[
  * @example linear(x, weight, bias) // [64, 784] → [64, 256]
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  expectFloat("linear", x, weight, ...(bias ? [bias] : []));
-  if (weight.ndim !== 2) {
-    throw new Error(`linear: the weight must be 2-D [out, in], got ${formatShape(weight.shape)}`);
-  }
+  const out = linearForward(x, weight, bias, false);
   const [outFeatures, inFeatures] = weight.shape;
-  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
-    throw new Error(
-      `linear: the input has shape ${formatShape(x.shape)} but the weight ${
-        formatShape(weight.shape)
-      } ` +
-        `expects ${inFeatures} features in the last dim`,
-    );
-  }
-  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outFeatures)) {
-    throw new Error(
-      `linear: the bias has shape ${formatShape(bias.shape)}, expected [${outFeatures}]`,
-    );
-  }
   const rows = x.size / inFeatures;
-  const outShape = [...x.shape.slice(0, -1), outFeatures];
-  const out = Tensor.empty(outShape);
-  gemmKernel(false, true, rows, outFeatures, inFeatures, x.ptr, weight.ptr, out.ptr, {
-    bias: bias?.ptr ?? 0,
-  });
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(out, "linear", inputs, (g) => {
     const grads: (Tensor | null)[] = [null, null, null];
@@ -188,4 +170,50 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     }
     return bias ? grads : grads.slice(0, 2);
   });
+}
+
+/**
+ * relu(linear(x, weight, bias)). When no gradient is recorded (inference), the GEMM applies the
+ * ReLU as it stores its output (one pass and one tensor less); the bits are those of the two ops
+ * one after the other, which is what runs otherwise. `nn.Sequential` uses it for Linear + ReLU.
+ */
+export function linearRelu(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  const recording = isGradEnabled() &&
+    (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad === true);
+  if (recording) return relu(linear(x, weight, bias));
+  return linearForward(x, weight, bias, true);
+}
+
+/** Checks linear's operands and computes x·Wᵀ + b (then max(·, 0) withRelu) on the GEMM. */
+function linearForward(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  withRelu: boolean,
+): Tensor {
+  expectFloat("linear", x, weight, ...(bias ? [bias] : []));
+  if (weight.ndim !== 2) {
+    throw new Error(`linear: the weight must be 2-D [out, in], got ${formatShape(weight.shape)}`);
+  }
+  const [outFeatures, inFeatures] = weight.shape;
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
+    throw new Error(
+      `linear: the input has shape ${formatShape(x.shape)} but the weight ${
+        formatShape(weight.shape)
+      } ` +
+        `expects ${inFeatures} features in the last dim`,
+    );
+  }
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outFeatures)) {
+    throw new Error(
+      `linear: the bias has shape ${formatShape(bias.shape)}, expected [${outFeatures}]`,
+    );
+  }
+  const rows = x.size / inFeatures;
+  const out = Tensor.empty([...x.shape.slice(0, -1), outFeatures]);
+  gemmKernel(false, true, rows, outFeatures, inFeatures, x.ptr, weight.ptr, out.ptr, {
+    bias: bias?.ptr ?? 0,
+    relu: withRelu,
+  });
+  return out;
 }
