@@ -8,9 +8,10 @@
  * is set: then it fails.
  */
 import assert from "node:assert/strict";
+import { chromiumMissing, launchChromium, skipBrowserTest } from "./chromium.ts";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { load } from "../runtime/mod.ts";
 import { bundleWeb } from "../scripts/bundle_web.ts";
 import { saveMnistCnn, trainMnistCnn } from "../scripts/examples/mnist_cnn.ts";
@@ -19,30 +20,7 @@ import { pageHandler } from "../server/page/handler.ts";
 import { disposeModel, ModelRegistry } from "../server/registry.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-function chromiumMissing(): string | null {
-  try {
-    Deno.statSync(CHROMIUM);
-    return null;
-  } catch {
-    return `${CHROMIUM} not found (apt-get install -y chromium, or set CHROMIUM_PATH)`;
-  }
-}
-
-const missing = chromiumMissing();
-const inCi = Boolean(Deno.env.get("CI"));
-if (missing !== null && !inCi) console.log(`browser_test: skipped: ${missing}`);
+const skip = skipBrowserTest("browser_test");
 
 /** A folder holding `mnist-cnn/`: the trained example's, or one trained here on a subset. */
 async function modelsFolder(temp: string): Promise<string> {
@@ -129,13 +107,13 @@ function checkAnswers(state: DemoState, digit: string): void {
 
 Deno.test({
   name: "demo page: browser and server read a drawn digit alike (headless Chromium)",
-  ignore: missing !== null && !inCi,
+  ignore: skip,
   async fn() {
-    assert.equal(missing, null, `CI is set, so Chromium is required: ${missing}`);
+    assert.equal(chromiumMissing, null, `CI is set, so Chromium is required: ${chromiumMissing}`);
     const temp = await Deno.makeTempDir({ prefix: "edgegrad-browser-" });
     const registry = new ModelRegistry();
     let server: Deno.HttpServer<Deno.NetAddr> | null = null;
-    let browser: Awaited<ReturnType<typeof chromium.launch>> | null = null;
+    let browser: Browser | null = null;
     try {
       const modelsDir = await modelsFolder(temp);
       const webDir = join(temp, "web");
@@ -143,7 +121,7 @@ Deno.test({
       registry.add("mnist-cnn", await load(join(modelsDir, "mnist-cnn")));
       const app = createApp({ registry, page: pageHandler({ modelsDir, webDir }) });
       server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      browser = await launchChromium();
       const page = await browser.newPage();
       const pageErrors: string[] = [];
       page.on("pageerror", (error) => pageErrors.push(error.message));

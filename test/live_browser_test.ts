@@ -7,34 +7,12 @@
  * CHROMIUM_PATH) it is skipped with the reason, unless CI is set: then it fails.
  */
 import assert from "node:assert/strict";
-import { chromium, type Page } from "playwright-core";
+import { chromiumMissing, launchChromium, skipBrowserTest } from "./chromium.ts";
+import type { Browser, Page } from "playwright-core";
 import { F, manualSeed, nn, optim, randn, tensor, train, viz } from "../runtime/mod.ts";
 import { liveTraining } from "../server/live/mod.ts";
 
-const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-function chromiumMissing(): string | null {
-  try {
-    Deno.statSync(CHROMIUM);
-    return null;
-  } catch {
-    return `${CHROMIUM} not found (apt-get install -y chromium, or set CHROMIUM_PATH)`;
-  }
-}
-
-const missing = chromiumMissing();
-const inCi = Boolean(Deno.env.get("CI"));
-if (missing !== null && !inCi) console.log(`live_browser_test: skipped: ${missing}`);
+const skip = skipBrowserTest("live_browser_test");
 
 /** What the page keeps in `window.__live`. */
 interface LiveState {
@@ -64,15 +42,15 @@ const EPOCHS = 3, STEPS = 20;
 Deno.test({
   name:
     "live page: points arrive while fit runs, the charts draw them, the image appears (headless Chromium)",
-  ignore: missing !== null && !inCi,
+  ignore: skip,
   async fn() {
-    assert.equal(missing, null, `CI is set, so Chromium is required: ${missing}`);
+    assert.equal(chromiumMissing, null, `CI is set, so Chromium is required: ${chromiumMissing}`);
     const live = await liveTraining({ port: 0, log: false, maxStepRate: Infinity });
-    let browser: Awaited<ReturnType<typeof chromium.launch>> | null = null;
+    let browser: Browser | null = null;
     let release = () => {};
     let training: Promise<train.History> | null = null;
     try {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const pageErrors: string[] = [];
       page.on("pageerror", (error) => pageErrors.push(error.message));
