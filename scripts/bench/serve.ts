@@ -24,6 +24,7 @@ import { cnn } from "../examples/mnist_cnn.ts";
 import { bundleWorker } from "../bundle_worker.ts";
 import { freePort, type ServerProcess, startServer } from "../server_process.ts";
 import { useTfjsWasm } from "./tfjs_peer.ts";
+import { tfjsMnistCnn } from "./tfjs_models.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const WORKERD = join(root, "node_modules/.bin/workerd");
@@ -84,25 +85,7 @@ function tfjsCnn(model: nn.Module): tf.Sequential {
     if (t === undefined) throw new Error(`serve bench: the model has no ${name}`);
     return tf.tensor(t.data() as Float32Array, t.shape as number[]);
   };
-  const conv = (filters: number, first = false) =>
-    tf.layers.conv2d({
-      filters,
-      kernelSize: 5,
-      padding: "same",
-      activation: "relu",
-      ...(first ? { inputShape: [28, 28, 1] } : {}),
-    });
-  const net = tf.sequential({
-    layers: [
-      conv(32, true),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      conv(64),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 128, activation: "relu" }),
-      tf.layers.dense({ units: 10 }),
-    ],
-  });
+  const net = tfjsMnistCnn();
   const weights = tf.tidy(() => {
     // Ours flattens [64, 7, 7] (channel first); TF.js flattens [7, 7, 64].
     const dense1 = value("7.weight").reshape([128, 64, 7, 7]).transpose([2, 3, 1, 0])

@@ -26,6 +26,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { useTfjsWasm } from "./tfjs_peer.ts";
+import { tfjsMnistCnn } from "./tfjs_models.ts";
 import {
   backend,
   DataLoader,
@@ -267,25 +268,7 @@ function tfjsW3(): Timing {
     tf.randomNormal([64, 28, 28, 1]),
     tf.oneHot(tf.tensor1d(labelsOf(64, i), "int32"), 10),
   ]);
-  const conv = (filters: number, first = false) =>
-    tf.layers.conv2d({
-      filters,
-      kernelSize: 5,
-      padding: "same",
-      activation: "relu",
-      ...(first ? { inputShape: [28, 28, 1] } : {}),
-    });
-  const model = tf.sequential({
-    layers: [
-      conv(32, true),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      conv(64),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 128, activation: "relu" }),
-      tf.layers.dense({ units: 10 }),
-    ],
-  });
+  const model = tfjsMnistCnn();
   const optimizer = tf.train.adam(1e-3);
   const timing = timeSteps(STEPS.w3.warmup, STEPS.w3.tfjs, (i) => {
     const [x, y] = batches[i % POOL];
