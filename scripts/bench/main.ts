@@ -1,19 +1,15 @@
 /**
  * `deno task bench`: every benchmark, each printing its table beside TensorFlow.js's wasm backend
- * on the same workload in the same run. Pass names to run a subset: `... main.ts gemm`.
+ * on the same workload in the same run. Pass names to run a subset: `... main.ts gemm`. Each
+ * benchmark's module is loaded when it runs, so one benchmark's imports (TF.js's above all) are
+ * not in another's memory figures.
  */
-import { benchConv } from "./conv.ts";
-import { benchGemm } from "./gemm.ts";
-import { benchMemory } from "./memory.ts";
-import { benchServe } from "./serve.ts";
-import { benchTrain } from "./train.ts";
-
 const benchmarks: Record<string, () => Promise<void>> = {
-  gemm: benchGemm,
-  conv: benchConv,
-  memory: () => benchMemory(1000),
-  train: benchTrain,
-  serve: benchServe,
+  gemm: async () => (await import("./gemm.ts")).benchGemm(),
+  conv: async () => (await import("./conv.ts")).benchConv(),
+  memory: async () => (await import("./memory.ts")).benchMemory(1000),
+  train: async () => (await import("./train.ts")).benchTrain(),
+  serve: async () => (await import("./serve.ts")).benchServe(),
 };
 
 const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benchmarks);
