@@ -14,8 +14,9 @@
  * Usage: `deno task grad-cam [--layer NAME] [--model DIR] [--out DIR] [--check N]`.
  */
 import { parseArgs } from "node:util";
-import { data, F, load, nn, noGrad, scope, type Tensor, tensor, viz } from "../../runtime/mod.ts";
+import { data, F, load, nn, scope, type Tensor, tensor, viz } from "../../runtime/mod.ts";
 import { saveMnistCnn, trainMnistCnn } from "./mnist_cnn.ts";
+import { predict } from "./mnist_fit.ts";
 import { exampleArgs } from "./live_flag.ts";
 
 /** The normalised value of an empty (black) MNIST pixel. */
@@ -35,20 +36,6 @@ export async function loadOrTrainMnistCnn(dir: string): Promise<nn.Module> {
     console.log(`saved ${dir} (test accuracy ${(accuracy * 100).toFixed(2)}%)`);
   }
   return (await load(dir)).model.eval();
-}
-
-/** Predicted classes of images [N, 1, 28, 28], a batch at a time to bound memory. */
-export function predict(model: nn.Module, images: Tensor, batchSize = 500): Int32Array {
-  const n = images.shape[0];
-  const out = new Int32Array(n);
-  for (let start = 0; start < n; start += batchSize) {
-    const count = Math.min(batchSize, n - start);
-    out.set(
-      noGrad(() => F.argmax(model.call(F.narrow(images, 0, start, count)), 1)).data(),
-      start,
-    );
-  }
-  return out;
 }
 
 /**

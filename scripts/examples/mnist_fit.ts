@@ -9,6 +9,7 @@ import {
   nn,
   noGrad,
   type optim,
+  type Tensor,
   tensor,
   TensorDataset,
   train,
@@ -69,6 +70,23 @@ export async function fitOnMnist(
   return { history, accuracy: accuracies[accuracies.length - 1], test };
 }
 
+/**
+ * Predicted classes of images [N, 1, 28, 28], a batch at a time: the whole test split at once
+ * would need about a gigabyte for the CNN's first layer.
+ */
+export function predict(model: nn.Module, images: Tensor, batchSize = 500): Int32Array {
+  const n = images.shape[0];
+  const out = new Int32Array(n);
+  for (let start = 0; start < n; start += batchSize) {
+    const count = Math.min(batchSize, n - start);
+    out.set(
+      noGrad(() => F.argmax(model(F.narrow(images, 0, start, count)), 1)).data(),
+      start,
+    );
+  }
+  return out;
+}
+
 /** A PNG grid of the first misclassified test digits, captioned "predicted (true)". */
 export async function plotMistakes(
   model: nn.Module,
@@ -76,13 +94,7 @@ export async function plotMistakes(
   path: `${string}.png`,
 ): Promise<number> {
   model.eval();
-  // In batches of 500: the whole test split at once would need a gigabyte for the CNN's first layer.
-  const batches = [];
-  for (let start = 0; start < test.images.shape[0]; start += 500) {
-    const count = Math.min(500, test.images.shape[0] - start);
-    batches.push(noGrad(() => F.argmax(model(test.images.narrow(0, start, count)), 1)).data());
-  }
-  const predicted = Int32Array.from(batches.flatMap((b) => Array.from(b)));
+  const predicted = predict(model, test.images);
   const truth = test.labels.data();
   const wrong = [...predicted.keys()].filter((i) => predicted[i] !== truth[i]).slice(0, 64);
   if (wrong.length > 0) {
