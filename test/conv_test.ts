@@ -3,6 +3,7 @@
  * PyTorch's definitions on random geometries (fast-check), the adjoint identity
  * ⟨conv(x), y⟩ = ⟨x, convT(y)⟩, "same"/"valid" padding, unbatched input, memory, error messages.
  */
+import { mulberry32 } from "../runtime/seeded_uniform.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { F, memoryStats, scope, type Tensor, tensor } from "../runtime/mod.ts";
@@ -25,14 +26,8 @@ interface Spec {
 
 /** Values in [-1, 1) from a seed (mulberry32). */
 function values(n: number, seed: number): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  });
+  const next = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => next() * 2 - 1);
 }
 
 const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);

@@ -6,6 +6,7 @@
  * so one scalar checks the whole Jacobian. Float32 limits the precision of the differences: the
  * default step is 1e-2 times the input's scale and the tolerance 1e-2 relative (TOOLCHAIN.md).
  */
+import { mulberry32 } from "../seeded_uniform.ts";
 import type { Tensor } from "../tensor.ts";
 import { backend } from "../backend/backend.ts";
 import { withGradMode } from "./grad_mode.ts";
@@ -35,17 +36,6 @@ export class GradcheckError extends Error {
   override name = "GradcheckError";
 }
 
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Checks the gradients of `f` at `inputs` (the float32 tensors among them are differentiated).
  * Returns true, or throws a GradcheckError naming the input, the element and both values.
@@ -57,7 +47,7 @@ export function gradcheck(
   options: GradcheckOptions = {},
 ): true {
   const rtol = options.rtol ?? 1e-2, atol = options.atol ?? 1e-3;
-  const random = generator(options.seed ?? 1);
+  const random = mulberry32(options.seed ?? 1);
   const leaves = inputs.map((t) => (t.dtype === "float32" ? t.detach().setRequiresGrad() : t));
   const checked = leaves.map((t, i) => (t.dtype === "float32" ? i : -1)).filter((i) => i >= 0);
   try {

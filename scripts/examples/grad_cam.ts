@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { data, F, load, nn, scope, type Tensor, tensor, viz } from "../../runtime/mod.ts";
 import { saveMnistCnn, trainMnistCnn } from "./mnist_cnn.ts";
 import { predict } from "./mnist_fit.ts";
+import { mulberry32 } from "../../runtime/seeded_uniform.ts";
 import { exampleArgs } from "./live_flag.ts";
 
 /** The normalised value of an empty (black) MNIST pixel. */
@@ -103,18 +104,6 @@ export interface Faithfulness {
   randomErased: number;
 }
 
-/** A small seeded generator (mulberry32) for the random erasures. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Measures `Faithfulness` on images [N, 1, 28, 28] (normalised) with their labels. */
 export function faithfulness(
   model: nn.Module,
@@ -126,7 +115,7 @@ export function faithfulness(
   const pixels = images.data() as Float32Array;
   const heat = heatmaps(model, layer, images);
   const [hottest, coldest, randomly] = [pixels.slice(), pixels.slice(), pixels.slice()];
-  const next = random(0);
+  const next = mulberry32(0);
   let heatOnInk = 0, inkArea = 0, emptyMaps = 0;
   for (let i = 0; i < n; i++) {
     const offset = i * plane;

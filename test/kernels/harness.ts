@@ -2,6 +2,7 @@
  * Test harness for raw kernels: both builds instantiated side by side, with a bump allocator over
  * linear memory and helpers to copy typed arrays in and out.
  */
+import { mulberry32 } from "../../runtime/seeded_uniform.ts";
 import type { KernelExports } from "../../runtime/backend/exports.ts";
 import {
   compileKernelFile,
@@ -65,14 +66,6 @@ export async function bothBuilds(): Promise<KernelHarness[]> {
 
 /** A deterministic generator of floats in [-1, 1) for test data (mulberry32). */
 export function seededValues(n: number, seed = 1): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
+  const next = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => next() * 2 - 1);
 }
