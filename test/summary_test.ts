@@ -1,25 +1,11 @@
 /** nn.summary: parameter counts, FLOPs and output shapes against hand-computed values. */
 import assert from "node:assert/strict";
 import { nn, type Tensor, zeros } from "../runtime/mod.ts";
-
-/** The W3 CNN of DESIGN.md, as scripts/examples/mnist_cnn.ts builds it. */
-function w3(): nn.Sequential {
-  return new nn.Sequential(
-    new nn.Conv2d(1, 32, 5, { padding: "same" }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(32, 64, 5, { padding: "same" }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(64 * 7 * 7, 128),
-    new nn.ReLU(),
-    new nn.Linear(128, 10),
-  );
-}
+// The W3 CNN of DESIGN.md, as the mnist-cnn example builds it.
+import { cnn } from "../scripts/examples/mnist_cnn.ts";
 
 Deno.test("summary of the W3 CNN: params, FLOPs and shapes as counted by hand", () => {
-  const result = nn.summary(w3(), [1, 28, 28]);
+  const result = nn.summary(cnn(), [1, 28, 28]);
   const expected: [string, string, number[], number, number][] = [
     // conv 1→32 5×5: 32·1·25 weights + 32 biases; 32·28·28 outputs × 25 multiply-adds × 2.
     ["0", "Conv2d", [32, 28, 28], 832, 2 * 32 * 28 * 28 * 25], // 1,254,400
@@ -112,7 +98,7 @@ Deno.test("summary of nested modules names leaves by path and keeps the model's 
 });
 
 Deno.test("summary names the layer that failed on a wrong input shape", () => {
-  const model = w3();
+  const model = cnn();
   assert.throws(
     () => nn.summary(model, [3, 28, 28]),
     /failed in layer 0 \(Conv2d\), whose input had shape \[1, 3, 28, 28\]: conv2d: input has 3 channels/,
