@@ -33,13 +33,9 @@ async function exists(path: string): Promise<boolean> {
 const modelsDir = Deno.env.get("MODELS_DIR") ?? "models";
 const defaultDir = `${modelsDir}/${DEFAULT_MODEL}`;
 if (Deno.env.get("TRAIN") !== "0" && !(await exists(`${defaultDir}/config.json`))) {
-  const epochs = Number(Deno.env.get("TRAIN_EPOCHS") ?? 3);
-  console.log(`${defaultDir} is missing: training the MNIST CNN first (${epochs} epochs)`);
   // Loaded only when needed: training pulls in the data, training and picture code.
-  const { saveMnistCnn, trainMnistCnn } = await import("../scripts/examples/mnist_cnn.ts");
-  const { model, accuracy } = await trainMnistCnn({ epochs });
-  await saveMnistCnn(model, defaultDir, accuracy);
-  console.log(`saved ${defaultDir} (test accuracy ${(accuracy * 100).toFixed(2)}%)`);
+  const { trainAndSaveMnistCnn } = await import("../scripts/examples/mnist_cnn.ts");
+  await trainAndSaveMnistCnn(defaultDir, Number(Deno.env.get("TRAIN_EPOCHS") ?? 3));
 }
 
 const registry = await registryFromDirectory(modelsDir);

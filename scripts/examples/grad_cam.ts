@@ -15,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { data, F, load, nn, scope, type Tensor, tensor, viz } from "../../runtime/mod.ts";
-import { saveMnistCnn, trainMnistCnn } from "./mnist_cnn.ts";
+import { trainAndSaveMnistCnn } from "./mnist_cnn.ts";
 import { predict } from "./mnist_fit.ts";
 import { mulberry32 } from "../../runtime/seeded_uniform.ts";
 import { exampleArgs } from "./live_flag.ts";
@@ -31,10 +31,7 @@ export async function loadOrTrainMnistCnn(dir: string): Promise<nn.Module> {
     await Deno.stat(`${dir}/config.json`);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
-    console.log(`${dir} is missing: training the MNIST CNN first (as deno task mnist-cnn)`);
-    const { model, accuracy } = await trainMnistCnn();
-    await saveMnistCnn(model, dir, accuracy);
-    console.log(`saved ${dir} (test accuracy ${(accuracy * 100).toFixed(2)}%)`);
+    await trainAndSaveMnistCnn(dir);
   }
   return (await load(dir)).model.eval();
 }

@@ -66,6 +66,17 @@ export async function saveMnistCnn(model: nn.Module, dir: string, accuracy: numb
   });
 }
 
+/**
+ * Trains the CNN and saves it as `dir`, saying so: what the server and the grad-cam example do
+ * when the model directory is missing.
+ */
+export async function trainAndSaveMnistCnn(dir: string, epochs = 3): Promise<void> {
+  console.log(`${dir} is missing: training the MNIST CNN first (${epochs} epochs)`);
+  const { model, accuracy } = await trainMnistCnn({ epochs });
+  await saveMnistCnn(model, dir, accuracy);
+  console.log(`saved ${dir} (test accuracy ${(accuracy * 100).toFixed(2)}%)`);
+}
+
 if (import.meta.main) {
   const [epochsArg, dirArg] = exampleArgs();
   const epochs = Number(epochsArg ?? 3);
