@@ -1,5 +1,5 @@
 /**
- * Reads the live page's files under Deno: page.html and client.js beside this module, and uPlot's
+ * Reads the live page's files under Deno: page.html, client.js and merge_values.js beside this module, and uPlot's
  * browser build and stylesheet from node_modules (npm `uplot`), once, at startup.
  */
 import type { LiveAssets } from "./routes.ts";
@@ -24,11 +24,12 @@ async function readText(url: URL, hint: string): Promise<string> {
  */
 export async function loadLiveAssets(): Promise<LiveAssets> {
   const install = "run `npm install` (uPlot comes from the npm package `uplot`)";
-  const [html, client, uplot, uplotCss] = await Promise.all([
+  const [html, client, mergeValues, uplot, uplotCss] = await Promise.all([
     readText(new URL("page.html", import.meta.url), "the checkout is incomplete"),
     readText(new URL("client.js", import.meta.url), "the checkout is incomplete"),
+    readText(new URL("merge_values.js", import.meta.url), "the checkout is incomplete"),
     readText(new URL("uPlot.iife.min.js", UPLOT_DIST), install),
     readText(new URL("uPlot.min.css", UPLOT_DIST), install),
   ]);
-  return { html, client, uplot, uplotCss };
+  return { html, client, mergeValues, uplot, uplotCss };
 }

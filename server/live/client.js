@@ -4,6 +4,7 @@
  * frame, and shows epoch, step, rate, ETA and the latest image. `window.__live` counts what
  * arrived (tests read it).
  */
+import { mergeValues } from "./merge_values.js";
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"];
 const CHART_HEIGHT = 260;
@@ -54,19 +55,6 @@ function formatValue(value) {
   return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e4
     ? value.toPrecision(4)
     : value.toExponential(3);
-}
-
-/** Count-weighted means of two points' values (null, not finite, wins). */
-function mergeValues(a, countA, b, countB) {
-  const merged = {};
-  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    const x = a[key], y = b[key];
-    if (x === undefined) merged[key] = y;
-    else if (y === undefined) merged[key] = x;
-    else if (x === null || y === null) merged[key] = null;
-    else merged[key] = (x * countA + y * countB) / (countA + countB);
-  }
-  return merged;
 }
 
 /** Appends, halving the list by merging neighbours past maxPoints (as the server does). */

@@ -1,7 +1,8 @@
 /**
  * The live page's routes on any Hono app (its own under `liveTraining`, or the inference server's):
  *
- * - `GET /live`: the page; `GET /live/client.js`, `/live/uplot.js`, `/live/uplot.css` its scripts
+ * - `GET /live`: the page; `GET /live/client.js`, `/live/merge_values.js`, `/live/uplot.js`,
+ *   `/live/uplot.css` its scripts
  * - `GET /live/events`: server-sent events: first a `snapshot` of everything kept (a late page
  *   sees the whole run), then `run`, `epochStart`, `step`, `epoch`, `image` and `end` as they come
  * - `GET /live/state`: the same snapshot as JSON
@@ -21,6 +22,8 @@ export interface LiveAssets {
   html: string;
   /** client.js, the page's script */
   client: string;
+  /** merge_values.js, which client.js imports (the server merges points with the same code) */
+  mergeValues: string;
   /** uPlot's browser build (defines the global `uPlot`) */
   uplot: string;
   /** uPlot's stylesheet */
@@ -127,6 +130,7 @@ export function mountLive(
   app.get("/live", (c) => c.html(assets.html));
   app.get("/live/", (c) => c.redirect("/live"));
   app.get("/live/client.js", asset(assets.client, "text/javascript; charset=utf-8"));
+  app.get("/live/merge_values.js", asset(assets.mergeValues, "text/javascript; charset=utf-8"));
   app.get("/live/uplot.js", asset(assets.uplot, "text/javascript; charset=utf-8"));
   app.get("/live/uplot.css", asset(assets.uplotCss, "text/css; charset=utf-8"));
   app.get("/live/state", (c) => c.json(hub.snapshot()));

@@ -4,29 +4,7 @@
  * millions of steps.
  */
 
-/** Values of a point: numbers, or null where a value was NaN or infinite. */
-export type PointValues = Record<string, number | null>;
-
-/**
- * The count-weighted mean of two points' values, key by key; a key only one of them has keeps its
- * value, and null (not finite) wins over a number so that a divergence stays visible.
- */
-export function mergeValues(
-  a: PointValues,
-  countA: number,
-  b: PointValues,
-  countB: number,
-): PointValues {
-  const merged: PointValues = {};
-  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    const x = a[key], y = b[key];
-    if (x === undefined) merged[key] = y;
-    else if (y === undefined) merged[key] = x;
-    else if (x === null || y === null) merged[key] = null;
-    else merged[key] = (x * countA + y * countB) / (countA + countB);
-  }
-  return merged;
-}
+export { mergeValues, type PointValues } from "./merge_values.js";
 
 /** Points in order, at most `maxPoints` of them. */
 export class BoundedSeries<T> {
