@@ -32,8 +32,18 @@ export class Allocator {
     return this.top;
   }
 
-  /** Returns the byte offset of a fresh block of at least `bytes` bytes. */
+  /**
+   * Returns the byte offset of a fresh block of at least `bytes` bytes. When linear memory cannot
+   * grow enough, throws a RangeError and leaves the allocator exactly as it was, so later requests
+   * that fit still succeed.
+   */
   alloc(bytes: number): number {
+    if (!Number.isFinite(bytes) || bytes < 0) {
+      throw new RangeError(`edgegrad allocator: cannot allocate ${bytes} bytes`);
+    }
+    if (bytes > MAX_MEMORY_BYTES) {
+      throw this.outOfMemory(bytes, "the 4 GiB limit of WebAssembly memory");
+    }
     const size = sizeClass(bytes);
     const list = this.freeLists.get(size);
     let ptr: number;
@@ -41,15 +51,23 @@ export class Allocator {
       ptr = list.pop()!;
     } else {
       ptr = this.top;
-      this.top += size;
-      const missing = this.top - this.memory.buffer.byteLength;
-      if (missing > 0) this.grow(missing);
+      const newTop = this.top + size;
+      const missing = newTop - this.memory.buffer.byteLength;
+      if (missing > 0) this.grow(missing, bytes);
+      this.top = newTop;
     }
     this.blockSizes.set(ptr, size);
     this.liveBytes += size;
     this.liveBlocks++;
     if (this.liveBytes > this.peakBytes) this.peakBytes = this.liveBytes;
     return ptr;
+  }
+
+  /** The size-class bytes of a live block (at least what was asked for). */
+  blockSize(ptr: number): number {
+    const size = this.blockSizes.get(ptr);
+    if (size === undefined) throw new Error(`edgegrad allocator: unknown block ${ptr}`);
+    return size;
   }
 
   /** Returns a block to its free list. Freeing a pointer twice is an error. */
@@ -64,22 +82,41 @@ export class Allocator {
     this.liveBlocks--;
   }
 
-  private grow(missingBytes: number): void {
-    // Grow by at least a quarter of the current size so that growth happens O(log n) times.
+  /** Grows linear memory by at least `missingBytes`; throws (memory unchanged) when it cannot. */
+  private grow(missingBytes: number, requested: number): void {
+    // Ask for a quarter of the current size at least, so that growth happens O(log n) times; near
+    // the limit, fall back to exactly what is missing.
     const current = this.memory.buffer.byteLength;
-    const bytes = Math.max(missingBytes, current >>> 2);
-    const pages = Math.ceil(bytes / 65536);
-    try {
-      this.memory.grow(pages);
-    } catch {
-      throw new RangeError(
-        `edgegrad: out of WebAssembly memory growing ${current} bytes by ${pages * 65536} ` +
-          `(${this.liveBytes} bytes live in ${this.liveBlocks} tensors); dispose tensors you no ` +
-          "longer need, or run steps inside scope()/noGrad() so intermediates are freed",
-      );
+    const neededPages = Math.ceil(missingBytes / PAGE_BYTES);
+    const generousPages = Math.max(neededPages, Math.ceil((current >>> 2) / PAGE_BYTES));
+    for (
+      const pages of generousPages > neededPages ? [generousPages, neededPages] : [neededPages]
+    ) {
+      if (current + pages * PAGE_BYTES > MAX_MEMORY_BYTES) continue;
+      try {
+        this.memory.grow(pages);
+        return;
+      } catch {
+        // The host refused this many pages (its own limit); try the smaller request, if any.
+      }
     }
+    throw this.outOfMemory(requested, `${current} bytes of linear memory that could not grow`);
+  }
+
+  private outOfMemory(requested: number, limit: string): RangeError {
+    return new RangeError(
+      `edgegrad: out of WebAssembly memory: a block of ${requested} bytes does not fit in ${limit} ` +
+        `(${this.liveBytes} bytes live in ${this.liveBlocks} tensors); dispose tensors you no ` +
+        "longer need, run steps inside scope()/noGrad() so intermediates are freed, or use smaller " +
+        "batches",
+    );
   }
 }
+
+/** WebAssembly pages are 64 KiB. */
+const PAGE_BYTES = 65536;
+/** wasm32 linear memory holds at most 65536 pages (4 GiB). */
+const MAX_MEMORY_BYTES = 65536 * PAGE_BYTES;
 
 /** The size class of a request: 64-byte steps up to 4 KiB, then 8 steps per power of two. */
 export function sizeClass(bytes: number): number {

@@ -63,9 +63,17 @@ export class Backend {
    */
   workspace(bytes: number): number {
     if (bytes > this.workspaceBytes) {
+      // Allocate before freeing: a failed allocation must leave the old workspace in place.
+      const grown = Math.max(bytes, this.workspaceBytes * 2);
+      let ptr: number;
+      try {
+        ptr = this.allocator.alloc(grown);
+      } catch {
+        ptr = this.allocator.alloc(bytes);
+      }
       if (this.workspacePtr !== 0) this.allocator.free(this.workspacePtr);
-      this.workspaceBytes = Math.max(bytes, this.workspaceBytes * 2);
-      this.workspacePtr = this.allocator.alloc(this.workspaceBytes);
+      this.workspacePtr = ptr;
+      this.workspaceBytes = this.allocator.blockSize(ptr);
     }
     return this.workspacePtr;
   }

@@ -77,8 +77,9 @@ function withScratch<T>(p: Plan, body: (cols: number, side: number) => T): T {
   const allocator = backend().allocator;
   const columns = p.chunk * p.pixels;
   const cols = p.pointwise ? 0 : allocator.alloc(p.depth * columns * 4);
-  const side = p.chunk > 1 ? allocator.alloc(p.outGroup * columns * 4) : 0;
+  let side = 0;
   try {
+    if (p.chunk > 1) side = allocator.alloc(p.outGroup * columns * 4);
     return body(cols, side);
   } finally {
     if (cols !== 0) allocator.free(cols);
