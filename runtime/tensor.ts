@@ -58,6 +58,8 @@ export class Tensor {
   retainsGrad = false;
   /** A label for graph pictures and error messages (parameters get their names). */
   name: string | null = null;
+  /** The op that made this tensor, kept once `dispose()` drops the node (for backward's error). */
+  disposedOp: string | null = null;
   private storageRef: Storage | null;
 
   /** Wraps a storage of `sizeOf(shape)` elements. Prefer the creation functions (`tensor`, `zeros`, ...). */
@@ -181,6 +183,7 @@ export class Tensor {
     untrackTensor(this);
     this.storageRef.release();
     this.storageRef = null;
+    if (this.node !== null) this.disposedOp = this.node.op;
     this.node = null;
     if (this.grad !== null) {
       this.grad.dispose();

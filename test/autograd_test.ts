@@ -123,3 +123,31 @@ Deno.test("toDot names ops and shapes and draws every edge", () => {
     assert.ok(declared.has(from) && declared.has(to), `edge ${edge} has an undeclared end`);
   }
 });
+
+Deno.test("backward() through a disposed intermediate is an error naming it, not a cut graph", () => {
+  const w = tensor([1, 2, 3], { requiresGrad: true });
+  const h = w.mul(w);
+  const loss = h.sum();
+  h.dispose();
+  assert.throws(
+    () => loss.backward(),
+    /backward\(\): tensor #\d+ \[3\] \(the output of mul\) was disposed before backward\(\) ran/,
+  );
+  assert.equal(w.grad, null);
+  // Without the dispose, the same graph gives dloss/dw = 2w.
+  const h2 = w.mul(w);
+  h2.sum().backward();
+  assert.deepEqual((w.grad as Tensor | null)?.toArray(), [2, 4, 6]);
+});
+
+Deno.test("backward() to a disposed leaf is an error naming the leaf", () => {
+  const w = tensor([1, 2], { requiresGrad: true });
+  w.name = "fc.weight";
+  const loss = w.mul(w).sum();
+  w.dispose();
+  assert.throws(() => loss.backward(), /\(a leaf "fc\.weight"\) was disposed/);
+  assert.throws(
+    () => grad((x: Tensor) => x.mul(x).sum())(w),
+    /was disposed/,
+  );
+});

@@ -393,3 +393,23 @@ Deno.test("clipGradNorm with errorIfNonfinite refuses a NaN norm and leaves the 
   assert.ok(Number.isNaN(optim.clipGradNorm([a], 1)));
   assert.ok(Number.isNaN(values(a.grad!)[1]));
 });
+
+Deno.test("step() refuses a disposed parameter instead of skipping it", () => {
+  for (
+    const make of [
+      (p: Tensor[]) => new optim.SGD(p, { lr: 0.1 }),
+      (p: Tensor[]) => new optim.Adam(p),
+      (p: Tensor[]) => new optim.RMSprop(p),
+      (p: Tensor[]) => new optim.Adagrad(p),
+    ]
+  ) {
+    const model = new nn.Linear(3, 2);
+    const optimizer = make(model.parameters());
+    model.weight.dispose();
+    assert.throws(
+      () => optimizer.step(),
+      /\.step\(\): parameter 0 \[2, 3\] was disposed, so it cannot be updated/,
+    );
+    model.bias!.dispose();
+  }
+});

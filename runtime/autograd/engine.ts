@@ -87,6 +87,7 @@ export function runBackward(
     seed = gradient.view(gradient.shape);
   }
   const order = topologicalOrder(root);
+  checkNotDisposed(order);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   withGradMode(false, () => {
     for (let i = order.length - 1; i >= 0; i--) {
@@ -132,6 +133,23 @@ export function runBackward(
     }
   });
   return captured;
+}
+
+/**
+ * A disposed tensor on the path would cut the graph without a word (its node is gone, so the
+ * gradient would stop there): refuse the walk instead, naming the tensor.
+ */
+function checkNotDisposed(order: readonly Tensor[]): void {
+  const disposed = order.find((t) => t.isDisposed);
+  if (disposed === undefined) return;
+  const what = disposed.disposedOp !== null
+    ? `the output of ${disposed.disposedOp}`
+    : `a leaf${disposed.name ? ` "${disposed.name}"` : ""}`;
+  throw new Error(
+    `backward(): tensor #${disposed.id} ${formatShape(disposed.shape)} (${what}) was disposed ` +
+      "before backward() ran, so the gradient cannot flow through it; dispose intermediates " +
+      "after backward(), or run the whole step inside scope(), which frees them when it returns",
+  );
 }
 
 /** Adds g into tensor.grad (taking ownership of g) and exempts the gradient from scopes. */

@@ -47,7 +47,7 @@ export class Adagrad extends Optimizer {
 
   step(): void {
     const o = this.options;
-    for (const p of this.params) {
+    for (const p of this.liveParams()) {
       if (p.grad === null) continue;
       let state = this.sums.get(p);
       if (state === undefined) {

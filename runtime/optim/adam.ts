@@ -54,7 +54,7 @@ export class Adam extends Optimizer {
 
   step(): void {
     const o = this.options;
-    for (const p of this.params) {
+    for (const p of this.liveParams()) {
       if (p.grad === null) continue;
       let state = this.moments.get(p);
       if (state === undefined) {

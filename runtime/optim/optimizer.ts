@@ -96,6 +96,24 @@ export abstract class Optimizer {
     Object.assign(this.options, structuredClone(dict.options));
   }
 
+  /**
+   * The parameters, for `step()` to walk; throws when one was disposed, which would otherwise be
+   * skipped without a word (a disposed tensor has no gradient).
+   */
+  protected liveParams(): readonly Tensor[] {
+    const index = this.params.findIndex((p) => p.isDisposed);
+    if (index >= 0) {
+      const p = this.params[index];
+      throw new Error(
+        `${this.constructor.name}.step(): parameter ${index}${p.name ? ` "${p.name}"` : ""} ` +
+          `${formatShape(p.shape)} was disposed, so it cannot be updated; create the optimizer ` +
+          "over the model's current parameters (model.parameters()) after replacing or disposing " +
+          "a layer",
+      );
+    }
+    return this.params;
+  }
+
   /** Drops every parameter's gradient (frees its memory). */
   zeroGrad(): void {
     dropGradients(this.params);

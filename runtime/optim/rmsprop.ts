@@ -58,7 +58,7 @@ export class RMSprop extends Optimizer {
 
   step(): void {
     const o = this.options;
-    for (const p of this.params) {
+    for (const p of this.liveParams()) {
       if (p.grad === null) continue;
       let state = this.states.get(p);
       if (state === undefined) {

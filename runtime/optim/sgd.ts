@@ -36,7 +36,7 @@ export class SGD extends Optimizer {
 
   step(): void {
     const o = this.options;
-    for (const p of this.params) {
+    for (const p of this.liveParams()) {
       if (p.grad === null) continue;
       let buffer: Tensor | null = null;
       let firstStep = false;
