@@ -16,6 +16,7 @@ export {
   onesLike,
   rand,
   randn,
+  type RandnOptions,
   tensor,
   type TensorOptions,
   uniform,

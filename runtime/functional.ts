@@ -22,7 +22,20 @@ export {
   sub,
 } from "./ops/arithmetic.ts";
 export { eq, ge, gt, le, lt, maximum, minimum, ne, where } from "./ops/compare.ts";
-export { argmax, argmin, logsumexp, max, mean, min, sum, variance as var } from "./ops/reduce.ts";
+export {
+  amax,
+  amin,
+  argmax,
+  argmin,
+  logsumexp,
+  max,
+  mean,
+  min,
+  sum,
+  variance as var,
+  type VarianceOptions,
+} from "./ops/reduce.ts";
+export type { ClampBounds } from "./ops/arithmetic.ts";
 export {
   cat,
   expand,
@@ -43,6 +56,7 @@ export { linear, matmul } from "./ops/matmul.ts";
 export {
   elu,
   gelu,
+  type GeluOptions,
   leakyRelu,
   logSoftmax,
   relu,
@@ -50,6 +64,7 @@ export {
   silu,
   softmax,
   softplus,
+  type SoftplusOptions,
   tanh,
 } from "./ops/activation.ts";
 export {
@@ -60,8 +75,9 @@ export {
   l1Loss,
   mseLoss,
   nllLoss,
+  smoothL1Loss,
 } from "./ops/loss.ts";
-export type { LossOptions, Reduction } from "./ops/loss.ts";
+export type { HuberLossOptions, LossOptions, Reduction, SmoothL1LossOptions } from "./ops/loss.ts";
 export {
   conv2d,
   type Conv2dOptions,

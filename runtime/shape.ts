@@ -93,3 +93,21 @@ export function collapseDims(
   if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [1]) };
   return { shape: outShape, strides: outStrides };
 }
+
+/**
+ * A shape given as PyTorch takes it: as numbers (`reshape(4, 6)`) or as one array
+ * (`reshape([4, 6])`).
+ */
+export type ShapeArgs = number[] | [readonly number[]];
+
+/** The shape from `ShapeArgs`; throws naming the op when the arguments mix the two forms. */
+export function shapeFromArgs(op: string, args: ShapeArgs): readonly number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return args[0];
+  if (!args.every((d) => typeof d === "number")) {
+    throw new TypeError(
+      `${op}: give the sizes as numbers (${op}(4, 6)) or as one array (${op}([4, 6])), got ` +
+        JSON.stringify(args),
+    );
+  }
+  return args as number[];
+}

@@ -105,8 +105,12 @@ export class Tensor {
     return this.storageRef === null;
   }
 
-  /** A new tensor object sharing this one's memory, with another shape of the same size. */
-  view(shape: readonly number[]): Tensor {
+  /**
+   * A new tensor object sharing this one's memory, with another shape of the same size, that
+   * records nothing in the graph: for kernels and the autodiff engine. Models use `view` /
+   * `reshape`, which are differentiable.
+   */
+  alias(shape: readonly number[]): Tensor {
     return new Tensor(this.storage.retain(), shape, this.dtype);
   }
 
@@ -162,7 +166,7 @@ export class Tensor {
 
   /** A tensor sharing this one's memory but cut off from the graph (no gradient flows through). */
   detach(): Tensor {
-    return this.view(this.shape);
+    return this.alias(this.shape);
   }
 
   /** Marks the tensor as a leaf that collects gradients (returns this). */

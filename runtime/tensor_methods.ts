@@ -4,7 +4,10 @@
  */
 import { Tensor } from "./tensor.ts";
 import * as F from "./functional.ts";
-import type { Dims } from "./ops/reduce.ts";
+import type { Dims, VarianceOptions } from "./ops/reduce.ts";
+import type { ClampBounds } from "./ops/arithmetic.ts";
+import type { GeluOptions, SoftplusOptions } from "./ops/activation.ts";
+import type { ShapeArgs } from "./shape.ts";
 import { cast } from "./backend/kernels.ts";
 
 declare module "./tensor.ts" {
@@ -17,27 +20,42 @@ declare module "./tensor.ts" {
     /** −this. */ neg(): Tensor;
     /** e^this. */ exp(): Tensor;
     /** ln this. */ log(): Tensor;
+    /** ln(1 + this), exact near 0. */ log1p(): Tensor;
     /** √this. */ sqrt(): Tensor;
     /** |this|. */ abs(): Tensor;
+    /** −1, 0 or 1. */ sign(): Tensor;
     /** this². */ square(): Tensor;
-    /** Limits to [min, max]. */ clamp(bounds: { min?: number; max?: number }): Tensor;
+    /** Limits to [min, max]. */ clamp(bounds: ClampBounds): Tensor;
+    /** Elementwise larger of this and other. */ maximum(other: Tensor | number): Tensor;
+    /** Elementwise smaller of this and other. */ minimum(other: Tensor | number): Tensor;
+    /** this where condition is nonzero, other elsewhere (torch.Tensor.where). */
+    where(condition: Tensor, other: Tensor | number): Tensor;
     /** Matrix product (torch.matmul rules). */ matmul(other: Tensor): Tensor;
     /** Sum over dims. */ sum(dim?: Dims, keepdim?: boolean): Tensor;
     /** Mean over dims. */ mean(dim?: Dims, keepdim?: boolean): Tensor;
     /** Max over dims. */ max(dim?: Dims, keepdim?: boolean): Tensor;
     /** Min over dims. */ min(dim?: Dims, keepdim?: boolean): Tensor;
+    /** Max over one or several dims (torch.amax). */ amax(dim?: Dims, keepdim?: boolean): Tensor;
+    /** Min over one or several dims (torch.amin). */ amin(dim?: Dims, keepdim?: boolean): Tensor;
     /** Index of the max (int32). */ argmax(dim?: number, keepdim?: boolean): Tensor;
     /** Index of the min (int32). */ argmin(dim?: number, keepdim?: boolean): Tensor;
     /** log Σ exp over dims. */ logsumexp(dim: Dims, keepdim?: boolean): Tensor;
     /** Variance (Bessel-corrected by default). */
-    var(dim?: Dims, options?: { correction?: number; keepdim?: boolean }): Tensor;
-    /** Same elements, new shape (shares memory). */ reshape(...shape: number[]): Tensor;
+    var(dim?: Dims, options?: VarianceOptions): Tensor;
+    /** Same elements, new shape (shares memory): reshape(4, 6) or reshape([4, 6]). */
+    reshape(...shape: ShapeArgs): Tensor;
+    /** As reshape (memory is always contiguous here): view(4, 6) or view([4, 6]). */
+    view(...shape: ShapeArgs): Tensor;
     /** Flattens dims start..end. */ flatten(startDim?: number, endDim?: number): Tensor;
     /** Drops size-1 dims. */ squeeze(dim?: number): Tensor;
     /** Inserts a size-1 dim. */ unsqueeze(dim: number): Tensor;
     /** Swaps two dims. */ transpose(dim0?: number, dim1?: number): Tensor;
-    /** Reorders dims. */ permute(...dims: number[]): Tensor;
-    /** Broadcasts to a shape. */ expand(...shape: number[]): Tensor;
+    /** Reorders dims: permute(0, 2, 1) or permute([0, 2, 1]). */ permute(
+      ...dims: ShapeArgs
+    ): Tensor;
+    /** Broadcasts to a shape: expand(4, 6) or expand([4, 6]). */ expand(
+      ...shape: ShapeArgs
+    ): Tensor;
     /** Entries start..start+length−1 of a dim. */ narrow(
       dim: number,
       start: number,
@@ -52,13 +70,21 @@ declare module "./tensor.ts" {
     /** torch.gather. */ gather(dim: number, index: Tensor): Tensor;
     /** Rows of a dim picked by a 1-D index. */ indexSelect(dim: number, index: Tensor): Tensor;
     /** max(this, 0). */ relu(): Tensor;
+    /** this or negativeSlope·this. */ leakyRelu(negativeSlope?: number): Tensor;
     /** Logistic sigmoid. */ sigmoid(): Tensor;
     /** Hyperbolic tangent. */ tanh(): Tensor;
+    /** log(1 + e^(beta·this)) / beta. */ softplus(options?: SoftplusOptions): Tensor;
+    /** GELU (erf, or the tanh approximation). */ gelu(options?: GeluOptions): Tensor;
+    /** this or alpha·(e^this − 1). */ elu(alpha?: number): Tensor;
+    /** this·σ(this). */ silu(): Tensor;
     /** Softmax along dim. */ softmax(dim?: number): Tensor;
     /** Log-softmax along dim. */ logSoftmax(dim?: number): Tensor;
     /** 1/0 mask of this == other. */ eq(other: Tensor | number): Tensor;
+    /** 1/0 mask of this != other. */ ne(other: Tensor | number): Tensor;
     /** 1/0 mask of this > other. */ gt(other: Tensor | number): Tensor;
+    /** 1/0 mask of this >= other. */ ge(other: Tensor | number): Tensor;
     /** 1/0 mask of this < other. */ lt(other: Tensor | number): Tensor;
+    /** 1/0 mask of this <= other. */ le(other: Tensor | number): Tensor;
     /** A float32 copy. */ float(): Tensor;
     /** An int32 copy (truncating toward zero). */ int(): Tensor;
   }
@@ -89,6 +115,21 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   log() {
     return F.log(this);
   },
+  log1p() {
+    return F.log1p(this);
+  },
+  sign() {
+    return F.sign(this);
+  },
+  maximum(other: Tensor | number) {
+    return F.maximum(this, other);
+  },
+  minimum(other: Tensor | number) {
+    return F.minimum(this, other);
+  },
+  where(condition: Tensor, other: Tensor | number) {
+    return F.where(condition, this, other);
+  },
   sqrt() {
     return F.sqrt(this);
   },
@@ -98,7 +139,7 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   square() {
     return F.square(this);
   },
-  clamp(bounds: { min?: number; max?: number }) {
+  clamp(bounds: ClampBounds) {
     return F.clamp(this, bounds);
   },
   matmul(other: Tensor) {
@@ -116,6 +157,12 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   min(dim?: Dims, keepdim?: boolean) {
     return F.min(this, dim, keepdim);
   },
+  amax(dim?: Dims, keepdim?: boolean) {
+    return F.amax(this, dim, keepdim);
+  },
+  amin(dim?: Dims, keepdim?: boolean) {
+    return F.amin(this, dim, keepdim);
+  },
   argmax(dim?: number, keepdim?: boolean) {
     return F.argmax(this, dim, keepdim);
   },
@@ -125,11 +172,14 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   logsumexp(dim: Dims, keepdim?: boolean) {
     return F.logsumexp(this, dim, keepdim);
   },
-  var(dim?: Dims, options?: { correction?: number; keepdim?: boolean }) {
+  var(dim?: Dims, options?: VarianceOptions) {
     return F.var(this, dim, options);
   },
-  reshape(...shape: number[]) {
-    return F.reshape(this, shape);
+  reshape(...shape: ShapeArgs) {
+    return F.reshape(this, ...shape);
+  },
+  view(...shape: ShapeArgs) {
+    return F.reshape(this, ...shape);
   },
   flatten(startDim?: number, endDim?: number) {
     return F.flatten(this, startDim, endDim);
@@ -143,11 +193,11 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   transpose(dim0?: number, dim1?: number) {
     return F.transpose(this, dim0, dim1);
   },
-  permute(...dims: number[]) {
-    return F.permute(this, dims);
+  permute(...dims: ShapeArgs) {
+    return F.permute(this, ...dims);
   },
-  expand(...shape: number[]) {
-    return F.expand(this, shape);
+  expand(...shape: ShapeArgs) {
+    return F.expand(this, ...shape);
   },
   narrow(dim: number, start: number, length: number) {
     return F.narrow(this, dim, start, length);
@@ -164,11 +214,26 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   relu() {
     return F.relu(this);
   },
+  leakyRelu(negativeSlope?: number) {
+    return F.leakyRelu(this, negativeSlope);
+  },
   sigmoid() {
     return F.sigmoid(this);
   },
   tanh() {
     return F.tanh(this);
+  },
+  softplus(options?: SoftplusOptions) {
+    return F.softplus(this, options);
+  },
+  gelu(options?: GeluOptions) {
+    return F.gelu(this, options);
+  },
+  elu(alpha?: number) {
+    return F.elu(this, alpha);
+  },
+  silu() {
+    return F.silu(this);
   },
   softmax(dim?: number) {
     return F.softmax(this, dim);
@@ -179,11 +244,20 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   eq(other: Tensor | number) {
     return F.eq(this, other);
   },
+  ne(other: Tensor | number) {
+    return F.ne(this, other);
+  },
   gt(other: Tensor | number) {
     return F.gt(this, other);
   },
+  ge(other: Tensor | number) {
+    return F.ge(this, other);
+  },
   lt(other: Tensor | number) {
     return F.lt(this, other);
+  },
+  le(other: Tensor | number) {
+    return F.le(this, other);
   },
   float() {
     return cast(this, "float32");

@@ -18,6 +18,15 @@ function awayFromZero(shape: number[], margin = 0.1): Tensor {
   return tensor(moved, { shape });
 }
 
+/** The values 0, 0.3, 0.6, ... in a seeded random order, shaped `shape`. */
+function spread(shape: number[]): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const order = [...Array(n).keys()];
+  const draws = rand([n]).data();
+  order.sort((i, j) => draws[i] - draws[j]);
+  return tensor(order.map((i) => 0.3 * i - 0.15 * n), { shape });
+}
+
 function positive(shape: number[], low = 0.5): Tensor {
   return F.add(rand(shape), low);
 }
@@ -120,6 +129,18 @@ const coreCases: Record<string, Case[]> = {
   min: [
     { label: "min all", inputs: () => [randn([7, 1])], f: (x) => F.min(x) },
     { label: "min dim 0 keepdim", inputs: () => [randn([5, 3])], f: (x) => F.min(x, 0, true) },
+  ],
+  // Distinct values 0.3 apart, so that no finite-difference step crosses a tie.
+  amax: [
+    { label: "amax dims [0, 2]", inputs: () => [spread([3, 4, 5])], f: (x) => F.amax(x, [0, 2]) },
+    {
+      label: "amax dims [1, 2] keepdim",
+      inputs: () => [spread([2, 3, 4])],
+      f: (x) => F.amax(x, [1, 2], true),
+    },
+  ],
+  amin: [
+    { label: "amin dims [-1, 0]", inputs: () => [spread([4, 2, 5])], f: (x) => F.amin(x, [-1, 0]) },
   ],
   logsumexp: [
     { label: "logsumexp dim 1", inputs: () => [randn([3, 7])], f: (x) => F.logsumexp(x, 1) },
@@ -226,8 +247,20 @@ const coreCases: Record<string, Case[]> = {
   leakyRelu: unaryCases("leakyRelu", (x) => F.leakyRelu(x, 0.2), (s) => awayFromZero(s)),
   sigmoid: unaryCases("sigmoid", F.sigmoid),
   tanh: unaryCases("tanh", F.tanh),
-  softplus: unaryCases("softplus", F.softplus),
-  gelu: unaryCases("gelu", F.gelu),
+  softplus: [
+    ...unaryCases("softplus", F.softplus),
+    ...unaryCases("softplus beta 2", (x) => F.softplus(x, { beta: 2 })),
+    // Threshold 0.5 with beta 2: the linear branch above x = 0.25; keep away from the switch.
+    ...unaryCases(
+      "softplus beta 2 threshold 0.5",
+      (x) => F.softplus(x, { beta: 2, threshold: 0.5 }),
+      (s) => F.add(awayFromZero(s), 0.25),
+    ),
+  ],
+  gelu: [
+    ...unaryCases("gelu", F.gelu),
+    ...unaryCases("gelu tanh", (x) => F.gelu(x, { approximate: "tanh" })),
+  ],
   elu: unaryCases("elu", (x) => F.elu(x, 1.3), (s) => awayFromZero(s)),
   silu: unaryCases("silu", F.silu),
   softmax: [
@@ -268,6 +301,21 @@ const coreCases: Record<string, Case[]> = {
     inputs: () => [F.mul(randn([13]), 2), randn([13])],
     f: (a, b) => F.huberLoss(a, b, { delta: 0.8 }),
   }],
+  smoothL1Loss: [
+    {
+      label: "smoothL1Loss both branches, beta 0.6",
+      inputs: () => [F.mul(randn([13]), 2), randn([13])],
+      f: (a, b) => F.smoothL1Loss(a, b, { beta: 0.6 }),
+    },
+    {
+      label: "smoothL1Loss beta 0 (L1) sum",
+      inputs: () => {
+        const target = randn([7]);
+        return [F.add(target, awayFromZero([7], 0.2)), target];
+      },
+      f: (a, b) => F.smoothL1Loss(a, b, { beta: 0, reduction: "sum" }),
+    },
+  ],
   crossEntropy: [
     {
       label: "crossEntropy [N, C]",

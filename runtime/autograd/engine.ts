@@ -84,7 +84,7 @@ export function runBackward(
           `shape ${formatShape(root.shape)}`,
       );
     }
-    seed = gradient.view(gradient.shape);
+    seed = gradient.alias(gradient.shape);
   }
   const order = topologicalOrder(root);
   checkNotDisposed(order);
@@ -97,7 +97,7 @@ export function runBackward(
       grads.delete(tensor);
       const node = tensor.node;
       if (targets !== undefined) {
-        if (wanted.has(tensor)) captured.set(tensor, g.view(g.shape));
+        if (wanted.has(tensor)) captured.set(tensor, g.alias(g.shape));
         if (node === null) {
           g.dispose();
           continue;
@@ -106,7 +106,7 @@ export function runBackward(
         storeGrad(tensor, g);
         continue;
       } else if (tensor.retainsGrad) {
-        storeGrad(tensor, g.view(g.shape));
+        storeGrad(tensor, g.alias(g.shape));
       }
       const inputGrads = node.backward(g);
       const handedOut = new Set<Tensor>();
@@ -124,7 +124,7 @@ export function runBackward(
           );
         }
         // Every gradient handed on must be its own tensor object: alias shared ones.
-        if (r === g || handedOut.has(r)) r = r.view(r.shape);
+        if (r === g || handedOut.has(r)) r = r.alias(r.shape);
         handedOut.add(r);
         const existing = grads.get(input);
         grads.set(input, existing === undefined ? r : addInPlaceOrNew(existing, r));

@@ -9,6 +9,7 @@ import { scope } from "./scope.ts";
 import { withGradMode } from "./grad_mode.ts";
 import { filled } from "../backend/kernels.ts";
 import { formatShape } from "../shape.ts";
+import { checkOptions } from "../options.ts";
 
 /** Which arguments to differentiate with respect to: one index or several. */
 export interface GradOptions<A extends number | readonly number[]> {
@@ -26,6 +27,7 @@ export function valueAndGrad<A extends number | readonly number[] = 0>(
   f: (...args: Tensor[]) => Tensor,
   options: GradOptions<A> = {},
 ): (...args: Tensor[]) => [Tensor, Grads<A>] {
+  checkOptions("grad", options, { argnums: true });
   const argnums = options.argnums ?? 0;
   const indices: number[] = typeof argnums === "number"
     ? [argnums]

@@ -14,6 +14,7 @@ import { runBackward } from "./engine.ts";
 import { scope } from "./scope.ts";
 import { formatShape, stridesOf } from "../shape.ts";
 import { tensor } from "../ops/creation.ts";
+import { checkOptions } from "../options.ts";
 
 /** Options of gradcheck. */
 export interface GradcheckOptions {
@@ -46,6 +47,14 @@ export function gradcheck(
   inputs: readonly Tensor[],
   options: GradcheckOptions = {},
 ): true {
+  checkOptions("gradcheck", options, {
+    eps: true,
+    rtol: true,
+    atol: true,
+    maxElements: true,
+    directions: true,
+    seed: true,
+  });
   const rtol = options.rtol ?? 1e-2, atol = options.atol ?? 1e-3;
   const random = mulberry32(options.seed ?? 1);
   const leaves = inputs.map((t) => (t.dtype === "float32" ? t.detach().setRequiresGrad() : t));

@@ -351,7 +351,7 @@ export function conv2dWeightGradKernel(x: Tensor, y: Tensor, g: ConvGeometry): T
  */
 export function channelSumKernel(x: Tensor, batch: number, channels: number): Tensor {
   if (x.size === 0) return filled([channels], 0);
-  const flat = x.view([batch, channels, x.size / (batch * channels)]);
+  const flat = x.alias([batch, channels, x.size / (batch * channels)]);
   const perImage = reduceDim(ReduceOp.Sum, flat, 2, false);
   flat.dispose();
   const total = reduceDim(ReduceOp.Sum, perImage, 0, false);

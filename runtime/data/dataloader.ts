@@ -3,6 +3,7 @@ import type { Tensor } from "../tensor.ts";
 import { rand } from "../ops/creation.ts";
 import type { Dataset } from "./dataset.ts";
 import { permutation } from "./shuffle.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** Options of a DataLoader; the defaults are PyTorch's. */
 export interface DataLoaderOptions {
@@ -20,6 +21,14 @@ export interface DataLoaderOptions {
   /** Applied to each batch (e.g. one-hot labels); inputs it does not return are disposed. */
   transform?: (batch: Tensor[]) => Tensor[];
 }
+
+const DATALOADER_KEYS: OptionKeys<DataLoaderOptions> = {
+  batchSize: true,
+  shuffle: true,
+  seed: true,
+  dropLast: true,
+  transform: true,
+};
 
 /**
  * Iterates a dataset in batches; each iteration is one epoch. With `shuffle`, epoch e visits the
@@ -53,6 +62,7 @@ export class DataLoader implements Iterable<Tensor[]> {
   private readonly transform: ((batch: Tensor[]) => Tensor[]) | undefined;
 
   constructor(readonly dataset: Dataset, options: DataLoaderOptions = {}) {
+    checkOptions("DataLoader", options, DATALOADER_KEYS);
     const { batchSize = 1, shuffle = false, dropLast = false } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);

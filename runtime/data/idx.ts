@@ -8,6 +8,7 @@ import { Tensor } from "../tensor.ts";
 import type { DType } from "../tensor.ts";
 import { backend } from "../backend/backend.ts";
 import { concat, gunzip, isGzip } from "./gzip.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** Element types of IDX files (type codes 0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E). */
 export type IdxDType = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
@@ -38,6 +39,8 @@ export interface IdxOptions {
   /** What to call the data in errors when it is not read from a path. */
   name?: string;
 }
+
+const IDX_KEYS: OptionKeys<IdxOptions> = { limit: true, name: true };
 
 const TYPES: Record<number, { dtype: IdxDType; bytes: number }> = {
   0x08: { dtype: "uint8", bytes: 1 },
@@ -115,6 +118,7 @@ function checkLimit(limit: number | undefined): void {
  * @example const labels = parseIdx(await Deno.readFile("t10k-labels-idx1-ubyte"));
  */
 export function parseIdx(bytes: Uint8Array, options: IdxOptions = {}): IdxArray {
+  checkOptions("parseIdx", options, IDX_KEYS);
   const name = options.name ?? "IDX data";
   checkLimit(options.limit);
   if (isGzip(bytes)) {
@@ -186,6 +190,7 @@ function elements(
  * header's dims account for.
  */
 export async function decodeIdx(bytes: Uint8Array, options: IdxOptions = {}): Promise<IdxArray> {
+  checkOptions("decodeIdx", options, IDX_KEYS);
   if (!isGzip(bytes)) return parseIdx(bytes, options);
   const name = options.name ?? "IDX data";
   let expected: number | null = null;
@@ -217,6 +222,7 @@ export async function readIdx(
   source: string | URL | Uint8Array,
   options: IdxOptions = {},
 ): Promise<IdxArray> {
+  checkOptions("readIdx", options, IDX_KEYS);
   if (source instanceof Uint8Array) return await decodeIdx(source, options);
   const name = source instanceof URL ? decodeURIComponent(source.pathname) : source;
   checkLimit(options.limit);

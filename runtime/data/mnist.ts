@@ -5,6 +5,7 @@
 import { Tensor } from "../tensor.ts";
 import { backend } from "../backend/backend.ts";
 import { type IdxArray, readIdx, tensorFromIdx } from "./idx.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** MNIST's pixel mean and standard deviation over the training set (after scaling to [0, 1]). */
 export const MNIST_MEAN = 0.1307;
@@ -22,6 +23,8 @@ export interface MnistOptions {
    */
   normalize?: boolean | { mean: number; std: number };
 }
+
+const MNIST_KEYS: OptionKeys<MnistOptions> = { dir: true, limit: true, normalize: true };
 
 /** One split: images float32 [N, 1, 28, 28] and labels int32 [N] (digits 0..9). */
 export interface MnistSplit {
@@ -72,6 +75,7 @@ export async function mnistSplit(
   split: "train" | "test",
   options: MnistOptions = {},
 ): Promise<MnistSplit> {
+  checkOptions("mnistSplit", options, MNIST_KEYS);
   if (split !== "train" && split !== "test") {
     throw new Error(`mnist: split must be "train" or "test", got ${JSON.stringify(split)}`);
   }
@@ -109,6 +113,7 @@ export async function mnistSplit(
 export async function mnist(
   options: MnistOptions = {},
 ): Promise<{ train: MnistSplit; test: MnistSplit }> {
+  checkOptions("mnist", options, MNIST_KEYS);
   const [train, test] = await Promise.all([
     mnistSplit("train", options),
     mnistSplit("test", options),

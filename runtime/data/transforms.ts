@@ -54,7 +54,7 @@ export function oneHot(labels: Tensor, numClasses: number): Tensor {
     throw new RangeError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
   }
   const identity = eye(numClasses);
-  const flat = labels.view([labels.size]);
+  const flat = labels.alias([labels.size]);
   try {
     const rows = selectRows(identity, flat);
     const out = reshape(rows, [...labels.shape, numClasses]);

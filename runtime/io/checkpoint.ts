@@ -10,6 +10,7 @@ import { decodeSafetensors } from "./safetensors.ts";
 import { saveSafetensors } from "./safetensors_file.ts";
 import { type PathLike, pathString, readFileNamed } from "./files.ts";
 import { getRandomState, type RandomState, setRandomState } from "./random_state.ts";
+import { checkOptions } from "../options.ts";
 
 /**
  * An optimizer's state as PyTorch's `state_dict()`: each parameter's state by its index in the
@@ -53,6 +54,12 @@ const OPTIMIZER = "optimizer.state.";
  * @example await saveCheckpoint("run/checkpoint.safetensors", { model, optimizer, epoch: 3 });
  */
 export async function saveCheckpoint(path: PathLike, contents: CheckpointContents): Promise<void> {
+  checkOptions("saveCheckpoint", contents, {
+    model: true,
+    optimizer: true,
+    epoch: true,
+    extra: true,
+  });
   const { model, optimizer, epoch, extra = {} } = contents;
   if (!Number.isInteger(epoch) || epoch < 0) {
     throw new RangeError(`saveCheckpoint: epoch must be a non-negative integer, got ${epoch}`);
@@ -102,6 +109,11 @@ export async function loadCheckpoint(
   path: PathLike,
   target: { model: Module; optimizer?: StatefulOptimizer; restoreRandomState?: boolean },
 ): Promise<LoadedCheckpoint> {
+  checkOptions("loadCheckpoint", target, {
+    model: true,
+    optimizer: true,
+    restoreRandomState: true,
+  });
   const source = pathString(path);
   const { tensors, metadata } = decodeSafetensors(
     await readFileNamed(path, "checkpoint"),

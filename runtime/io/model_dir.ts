@@ -12,6 +12,7 @@ import { SafetensorsError } from "./safetensors_header.ts";
 import { saveSafetensors } from "./safetensors_file.ts";
 import { joinPath, type PathLike, readFileNamed, writeFileAtomic } from "./files.ts";
 import { getRandomState, setRandomState } from "./random_state.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** The architecture file's name in a model directory. */
 export const CONFIG_FILE = "config.json";
@@ -48,6 +49,13 @@ export interface LoadedModel {
 }
 
 const FORMAT_VERSION = 1;
+
+const SAVE_KEYS: OptionKeys<SaveOptions> = {
+  inputShape: true,
+  labels: true,
+  preprocessing: true,
+  metadata: true,
+};
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -94,6 +102,14 @@ export async function save(
   dir: PathLike,
   options: SaveOptions,
 ): Promise<ModelConfigFile> {
+  if (options?.inputShape === undefined) {
+    throw new TypeError(
+      "save: pass the shape of one input sample (without the batch dim) as the third argument, " +
+        "e.g. save(model, dir, { inputShape: [1, 28, 28] }); labels, preprocessing and metadata " +
+        "are optional",
+    );
+  }
+  checkOptions("save", options, SAVE_KEYS);
   const config: ModelConfigFile = {
     format: "edgegrad",
     version: FORMAT_VERSION,

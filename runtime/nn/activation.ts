@@ -3,6 +3,10 @@ import type { Tensor } from "../tensor.ts";
 import { Module, type ModuleConfig } from "./module.ts";
 import * as A from "../ops/activation.ts";
 import { registerModule } from "./registry.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
+
+const GELU_KEYS: OptionKeys<A.GeluOptions> = { approximate: true };
+const SOFTPLUS_KEYS: OptionKeys<A.SoftplusOptions> = { beta: true, threshold: true };
 
 function simple(type: string, f: (x: Tensor) => Tensor) {
   const Activation = class extends Module {
@@ -24,12 +28,43 @@ export const ReLU = simple("ReLU", A.relu);
 export const Sigmoid = simple("Sigmoid", A.sigmoid);
 /** Hyperbolic tangent. */
 export const Tanh = simple("Tanh", A.tanh);
-/** GELU (exact erf form). */
-export const GELU = simple("GELU", A.gelu);
 /** x·σ(x). */
 export const SiLU = simple("SiLU", A.silu);
-/** log(1 + eˣ). */
-export const Softplus = simple("Softplus", A.softplus);
+
+/**
+ * GELU: the exact x·Φ(x), or PyTorch's tanh approximation with `{ approximate: "tanh" }`.
+ * @example new nn.GELU({ approximate: "tanh" })
+ */
+export class GELU extends Module {
+  readonly options: A.GeluOptions;
+  constructor(options: A.GeluOptions = {}) {
+    super();
+    this.options = { ...checkOptions("GELU", options, GELU_KEYS) };
+  }
+  forward(x: Tensor): Tensor {
+    return A.gelu(x, this.options);
+  }
+  override toConfig(): ModuleConfig {
+    return { type: "GELU", options: { ...this.options } };
+  }
+}
+registerModule("GELU", ({ options: o = {} }) => new GELU(o as A.GeluOptions));
+
+/** log(1 + e^(beta·x)) / beta, and x above beta·x > threshold (PyTorch's Softplus). */
+export class Softplus extends Module {
+  readonly options: A.SoftplusOptions;
+  constructor(options: A.SoftplusOptions = {}) {
+    super();
+    this.options = { ...checkOptions("Softplus", options, SOFTPLUS_KEYS) };
+  }
+  forward(x: Tensor): Tensor {
+    return A.softplus(x, this.options);
+  }
+  override toConfig(): ModuleConfig {
+    return { type: "Softplus", options: { ...this.options } };
+  }
+}
+registerModule("Softplus", ({ options: o = {} }) => new Softplus(o as A.SoftplusOptions));
 
 /** x for x > 0, negativeSlope·x otherwise. */
 export class LeakyReLU extends Module {

@@ -5,12 +5,15 @@ import { parameter } from "./parameter.ts";
 import { uniform } from "../ops/creation.ts";
 import {
   conv2d,
+  CONV2D_KEYS,
   type Conv2dOptions,
   conv2dRelu,
+  CONV_TRANSPOSE2D_KEYS,
   convTranspose2d,
   type ConvTranspose2dOptions,
 } from "../ops/conv.ts";
 import { registerModule } from "./registry.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 type Size = number | readonly [number, number];
 
@@ -28,6 +31,12 @@ export interface ConvTranspose2dModuleOptions extends ConvTranspose2dOptions {
  * What the two layers share: channel checks, PyTorch's initialisation U(−1/√fanIn, 1/√fanIn) of
  * weight and bias, and the config. `weightShape` and `fanIn` differ between them.
  */
+const CONV2D_MODULE_KEYS: OptionKeys<Conv2dModuleOptions> = { ...CONV2D_KEYS, bias: true };
+const CONV_TRANSPOSE2D_MODULE_KEYS: OptionKeys<ConvTranspose2dModuleOptions> = {
+  ...CONV_TRANSPOSE2D_KEYS,
+  bias: true,
+};
+
 abstract class ConvLayer<O extends { groups?: number; bias?: boolean }> extends Module {
   weight: Tensor;
   bias: Tensor | null;
@@ -88,6 +97,7 @@ export class Conv2d extends ConvLayer<Conv2dModuleOptions> {
     kernelSize: Size,
     options: Conv2dModuleOptions = {},
   ) {
+    checkOptions("Conv2d", options, CONV2D_MODULE_KEYS);
     super(inChannels, outChannels, kernelSize, options, (groups, kh, kw) => ({
       weightShape: [outChannels, inChannels / groups, kh, kw],
       fanIn: (inChannels / groups) * kh * kw,
@@ -116,6 +126,7 @@ export class ConvTranspose2d extends ConvLayer<ConvTranspose2dModuleOptions> {
     kernelSize: Size,
     options: ConvTranspose2dModuleOptions = {},
   ) {
+    checkOptions("ConvTranspose2d", options, CONV_TRANSPOSE2D_MODULE_KEYS);
     super(inChannels, outChannels, kernelSize, options, (groups, kh, kw) => ({
       weightShape: [inChannels, outChannels / groups, kh, kw],
       fanIn: (outChannels / groups) * kh * kw,

@@ -18,6 +18,7 @@ import { withGradMode } from "../autograd/grad_mode.ts";
 import { scope } from "../autograd/scope.ts";
 import { filled } from "../backend/kernels.ts";
 import { formatShape } from "../shape.ts";
+import { checkOptions } from "../options.ts";
 
 /** Options of `gradCam`. */
 export interface GradCamOptions {
@@ -64,6 +65,7 @@ export function gradCam(
   inputs: Tensor,
   options: GradCamOptions = {},
 ): GradCamResult {
+  checkOptions("gradCam", options, { classes: true });
   const target = resolveLayer(model, layer);
   if (inputs.ndim !== 4) {
     throw new Error(
@@ -79,7 +81,7 @@ export function gradCam(
     const detached = activations.detach();
     const weights = mean(gradients, [2, 3]);
     const [n, c] = weights.shape;
-    const cam = relu(sum(mul(detached, weights.view([n, c, 1, 1])), 1));
+    const cam = relu(sum(mul(detached, weights.alias([n, c, 1, 1])), 1));
     const [height, width] = inputs.shape.slice(2);
     const upsampled = upsampleBilinear(cam, height, width);
     const peak = max(upsampled, [1, 2], true);

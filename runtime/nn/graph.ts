@@ -223,7 +223,7 @@ export class Graph {
 
   /** Â as a new dense float32 [N, N] tensor. */
   toDense(): Tensor {
-    if (this.edgeWeight === null) return this.adjacency.view(this.adjacency.shape);
+    if (this.edgeWeight === null) return this.adjacency.alias(this.adjacency.shape);
     const n = this.numNodes, indices = this.adjacency, values = this.edgeWeight;
     return noGrad(() => sparseMatmul({ indices, values, shape: [n, n] }, eye(n)));
   }

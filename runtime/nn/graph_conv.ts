@@ -8,6 +8,10 @@ import { uniform, zeros } from "../ops/creation.ts";
 import { linear } from "../ops/matmul.ts";
 import { add } from "../ops/arithmetic.ts";
 import { formatShape } from "../shape.ts";
+import type { LinearOptions } from "./linear.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
+
+const GRAPH_CONV_KEYS: OptionKeys<LinearOptions> = { bias: true };
 
 function checkSize(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) {
@@ -30,8 +34,13 @@ function checkSize(name: string, value: number): void {
 export class GraphConv extends Module {
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, { bias = true } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: LinearOptions = {},
+  ) {
     super();
+    const { bias = true } = checkOptions("GraphConv", options, GRAPH_CONV_KEYS);
     checkSize("inFeatures", inFeatures);
     checkSize("outFeatures", outFeatures);
     const bound = Math.sqrt(6 / (inFeatures + outFeatures));

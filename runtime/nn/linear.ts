@@ -5,6 +5,15 @@ import { parameter } from "./parameter.ts";
 import { uniform } from "../ops/creation.ts";
 import { linear, linearRelu } from "../ops/matmul.ts";
 import { registerModule } from "./registry.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
+
+/** Options of Linear. */
+export interface LinearOptions {
+  /** Learn an additive bias. Default true. */
+  bias?: boolean;
+}
+
+const LINEAR_KEYS: OptionKeys<LinearOptions> = { bias: true };
 
 /**
  * y = x·Wᵀ + b. Input [*, inFeatures], output [*, outFeatures]. Weight and bias start as PyTorch's:
@@ -14,8 +23,13 @@ import { registerModule } from "./registry.ts";
 export class Linear extends Module {
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, { bias = true } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: LinearOptions = {},
+  ) {
     super();
+    const { bias = true } = checkOptions("Linear", options, LINEAR_KEYS);
     const bound = 1 / Math.sqrt(inFeatures);
     this.weight = parameter(uniform([outFeatures, inFeatures], -bound, bound));
     this.bias = bias ? parameter(uniform([outFeatures], -bound, bound)) : null;

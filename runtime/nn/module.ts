@@ -9,6 +9,9 @@ import { isBuffer, isParameter } from "./parameter.ts";
 import { dropGradients } from "../autograd/accumulate.ts";
 import { backend } from "../backend/backend.ts";
 import { formatShape, sameShape } from "../shape.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
+
+const LOAD_STATE_DICT_KEYS: OptionKeys<{ strict?: boolean }> = { strict: true };
 
 /** A function run after a module's forward: sees the inputs and the output (e.g. for Grad-CAM). */
 export type ForwardHook = (module: Module, inputs: Tensor[], output: Tensor) => void;
@@ -136,7 +139,11 @@ export abstract class Module {
    * Copies values into this module's parameters and buffers by name. With `strict` (default) the
    * names must match exactly; shapes must always match.
    */
-  loadStateDict(state: Map<string, Tensor> | Record<string, Tensor>, { strict = true } = {}): void {
+  loadStateDict(
+    state: Map<string, Tensor> | Record<string, Tensor>,
+    options: { strict?: boolean } = {},
+  ): void {
+    const { strict = true } = checkOptions("loadStateDict", options, LOAD_STATE_DICT_KEYS);
     const entries = state instanceof Map ? state : new Map(Object.entries(state));
     const own = this.stateDict();
     if (strict) {

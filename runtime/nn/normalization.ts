@@ -6,6 +6,7 @@ import { full, randn, tensor } from "../ops/creation.ts";
 import { batchNorm, dropout, embedding, layerNorm } from "../ops/norm.ts";
 import { registerModule } from "./registry.ts";
 import { formatShape } from "../shape.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** Options of the batch-norm modules (PyTorch's defaults). */
 export interface BatchNormModuleOptions {
@@ -14,6 +15,34 @@ export interface BatchNormModuleOptions {
   affine?: boolean;
   trackRunningStats?: boolean;
 }
+
+const BATCH_NORM_MODULE_KEYS: OptionKeys<BatchNormModuleOptions> = {
+  eps: true,
+  momentum: true,
+  affine: true,
+  trackRunningStats: true,
+};
+
+/** Options of LayerNorm (PyTorch's defaults). */
+export interface LayerNormModuleOptions {
+  /** Added to the variance before the square root. Default 1e-5. */
+  eps?: number;
+  /** Learn a per-element scale and shift. Default true. */
+  elementwiseAffine?: boolean;
+}
+
+const LAYER_NORM_MODULE_KEYS: OptionKeys<LayerNormModuleOptions> = {
+  eps: true,
+  elementwiseAffine: true,
+};
+
+/** Options of Embedding. */
+export interface EmbeddingModuleOptions {
+  /** A row (negative counts from the end) that starts at zero and gets no gradient. */
+  paddingIdx?: number | null;
+}
+
+const EMBEDDING_MODULE_KEYS: OptionKeys<EmbeddingModuleOptions> = { paddingIdx: true };
 
 abstract class BatchNormBase extends Module {
   weight: Tensor | null;
@@ -28,6 +57,7 @@ abstract class BatchNormBase extends Module {
     private readonly ranks: number[],
   ) {
     super();
+    checkOptions(this.constructor.name, options, BATCH_NORM_MODULE_KEYS);
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
     this.eps = eps;
     this.momentum = momentum;
@@ -98,9 +128,10 @@ export class LayerNorm extends Module {
   readonly normalizedShape: number[];
   constructor(
     normalizedShape: number | number[],
-    readonly options: { eps?: number; elementwiseAffine?: boolean } = {},
+    readonly options: LayerNormModuleOptions = {},
   ) {
     super();
+    checkOptions("LayerNorm", options, LAYER_NORM_MODULE_KEYS);
     this.normalizedShape = typeof normalizedShape === "number"
       ? [normalizedShape]
       : [...normalizedShape];
@@ -144,9 +175,10 @@ export class Embedding extends Module {
   constructor(
     readonly numEmbeddings: number,
     readonly embeddingDim: number,
-    readonly options: { paddingIdx?: number | null } = {},
+    readonly options: EmbeddingModuleOptions = {},
   ) {
     super();
+    checkOptions("Embedding", options, EMBEDDING_MODULE_KEYS);
     const initial = randn([numEmbeddings, embeddingDim]);
     const padding = options.paddingIdx;
     if (padding !== undefined && padding !== null) {

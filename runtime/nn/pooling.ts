@@ -3,18 +3,22 @@ import type { Tensor } from "../tensor.ts";
 import { Module, type ModuleConfig } from "./module.ts";
 import {
   adaptiveAvgPool2d,
+  AVG_POOL2D_KEYS,
   avgPool2d,
   type AvgPool2dOptions,
+  MAX_POOL2D_KEYS,
   maxPool2d,
   type MaxPool2dOptions,
   type PoolSize,
 } from "../ops/pool.ts";
 import { registerModule } from "./registry.ts";
+import { checkOptions } from "../options.ts";
 
 /** Max over kH×kW windows. @example new nn.MaxPool2d(2) // 28×28 → 14×14 */
 export class MaxPool2d extends Module {
   constructor(readonly kernelSize: PoolSize, readonly options: MaxPool2dOptions = {}) {
     super();
+    checkOptions("MaxPool2d", options, MAX_POOL2D_KEYS);
   }
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, this.options);
@@ -33,6 +37,7 @@ registerModule(
 export class AvgPool2d extends Module {
   constructor(readonly kernelSize: PoolSize, readonly options: AvgPool2dOptions = {}) {
     super();
+    checkOptions("AvgPool2d", options, AVG_POOL2D_KEYS);
   }
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, this.options);

@@ -12,6 +12,29 @@ import { record } from "../autograd/engine.ts";
 import { expectFloat } from "./broadcast.ts";
 import { normalizeDim } from "../shape.ts";
 import { reshape } from "./shape_ops.ts";
+import { add, div, mul } from "./arithmetic.ts";
+import { gt, where } from "./compare.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
+
+/** Options of softplus (PyTorch's meaning). */
+export interface SoftplusOptions {
+  /** The curve is log(1 + e^(beta·x)) / beta. Default 1. */
+  beta?: number;
+  /** Above beta·x > threshold the result is x itself. Default 20. */
+  threshold?: number;
+}
+
+/** Options of gelu. */
+export interface GeluOptions {
+  /**
+   * "none" (default): the exact x·Φ(x). "tanh": PyTorch's tanh approximation
+   * ½x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as GPT-2 and BERT use.
+   */
+  approximate?: "none" | "tanh";
+}
+
+const SOFTPLUS_KEYS: OptionKeys<SoftplusOptions> = { beta: true, threshold: true };
+const GELU_KEYS: OptionKeys<GeluOptions> = { approximate: true };
 
 /** max(x, 0). */
 export function relu(x: Tensor): Tensor {
@@ -45,18 +68,52 @@ export function tanh(x: Tensor): Tensor {
   return record(out, "tanh", [x], (g) => [binary("tanh", BinaryOp.TanhGrad, g, out)]);
 }
 
-/** log(1 + e^x), stable for large |x|; its derivative is σ(x). */
-export function softplus(x: Tensor): Tensor {
+/**
+ * log(1 + e^(beta·x)) / beta, stable for large |x|, and x where beta·x > threshold (PyTorch's
+ * defaults beta 1, threshold 20); its derivative is σ(beta·x) below the threshold.
+ * @example softplus(x, { beta: 2 })
+ */
+export function softplus(x: Tensor, options: SoftplusOptions = {}): Tensor {
+  checkOptions("softplus", options, SOFTPLUS_KEYS);
   expectFloat("softplus", x);
+  const { beta = 1, threshold = 20 } = options;
+  if (!Number.isFinite(beta) || beta === 0 || Number.isNaN(threshold)) {
+    throw new RangeError(
+      `softplus: beta must be a finite nonzero number and threshold a number, got beta ${beta}, ` +
+        `threshold ${threshold}`,
+    );
+  }
+  // With beta 1 the kernel's log1p(e^x) differs from x above 20 by under e^−20, below float32's
+  // resolution there, so PyTorch's default threshold needs no extra pass.
+  if (beta !== 1 || threshold < 20) {
+    const scaled = mul(x, beta);
+    return where(gt(scaled, threshold), x, div(softplus(scaled), beta));
+  }
   const out = unary(UnaryOp.Softplus, x);
   return record(out, "softplus", [x], (g) => [binary("softplus", BinaryOp.SoftplusGrad, g, x)]);
 }
 
-/** GELU, exact form x·Φ(x) (PyTorch's default); derivative Φ(x) + x·φ(x). */
-export function gelu(x: Tensor): Tensor {
+/**
+ * GELU, exact form x·Φ(x) (PyTorch's default; derivative Φ(x) + x·φ(x)), or with
+ * `{ approximate: "tanh" }` PyTorch's tanh approximation.
+ * @example gelu(x, { approximate: "tanh" })
+ */
+export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
+  checkOptions("gelu", options, GELU_KEYS);
   expectFloat("gelu", x);
+  const approximate = options.approximate ?? "none";
+  if (approximate === "tanh") return geluTanh(x);
+  if (approximate !== "none") {
+    throw new RangeError(`gelu: approximate must be "none" or "tanh", got ${String(approximate)}`);
+  }
   const out = unary(UnaryOp.Gelu, x);
   return record(out, "gelu", [x], (g) => [binary("gelu", BinaryOp.GeluGrad, g, x)]);
+}
+
+/** ½x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), composed so its gradient comes from its parts. */
+function geluTanh(x: Tensor): Tensor {
+  const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+  return mul(mul(x, 0.5), add(tanh(inner), 1));
 }
 
 /** x for x > 0, alpha·(e^x − 1) otherwise. */

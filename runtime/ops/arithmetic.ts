@@ -3,6 +3,7 @@ import type { Tensor } from "../tensor.ts";
 import { binary, BinaryOp, filled, unary, UnaryOp, whereKernel } from "../backend/kernels.ts";
 import { record } from "../autograd/engine.ts";
 import { expectFloat, sumToShape, toTensor } from "./broadcast.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** a + b with broadcasting. @example add(x, 1) */
 export function add(a: Tensor, b: Tensor | number): Tensor {
@@ -189,11 +190,20 @@ export function sign(x: Tensor): Tensor {
   return unary(UnaryOp.Sign, x);
 }
 
+/** Bounds of clamp; either may be omitted. */
+export interface ClampBounds {
+  min?: number;
+  max?: number;
+}
+
+const CLAMP_KEYS: OptionKeys<ClampBounds> = { min: true, max: true };
+
 /**
  * Limits x to [min, max] (either bound may be omitted); the gradient passes where x is inside.
  * @example clamp(x, { min: 0, max: 1 })
  */
-export function clamp(x: Tensor, bounds: { min?: number; max?: number }): Tensor {
+export function clamp(x: Tensor, bounds: ClampBounds): Tensor {
+  checkOptions("clamp", bounds, CLAMP_KEYS);
   expectFloat("clamp", x);
   const lo = bounds.min ?? -Infinity, hi = bounds.max ?? Infinity;
   if (lo > hi) throw new Error(`clamp: min ${lo} is greater than max ${hi}`);

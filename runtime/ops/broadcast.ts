@@ -36,7 +36,7 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
       current = next;
     }
   }
-  const result = current.view(shape);
+  const result = current.alias(shape);
   if (current !== g) current.dispose();
   return result;
 }

@@ -17,6 +17,7 @@ import { isGradEnabled } from "../autograd/grad_mode.ts";
 import { expectFloat } from "./broadcast.ts";
 import { relu } from "./activation.ts";
 import { formatShape } from "../shape.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** Options of conv2d; numbers apply to both axes, pairs are [height, width]. */
 export interface Conv2dOptions {
@@ -33,6 +34,14 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
+/** The keys of Conv2dOptions (for the modules' checks). */
+export const CONV2D_KEYS: OptionKeys<Conv2dOptions> = {
+  stride: true,
+  padding: true,
+  dilation: true,
+  groups: true,
+};
+
 /** Options of convTranspose2d; numbers apply to both axes, pairs are [height, width]. */
 export interface ConvTranspose2dOptions {
   /** Stride of the conv this op transposes (the upsampling factor). Default 1. */
@@ -46,6 +55,15 @@ export interface ConvTranspose2dOptions {
   /** Channels are split into this many independent groups. Default 1. */
   groups?: number;
 }
+
+/** The keys of ConvTranspose2dOptions. */
+export const CONV_TRANSPOSE2D_KEYS: OptionKeys<ConvTranspose2dOptions> = {
+  stride: true,
+  padding: true,
+  outputPadding: true,
+  dilation: true,
+  groups: true,
+};
 
 /**
  * 2-D convolution (cross-correlation, as PyTorch): input [N, Cin, H, W] (or unbatched
@@ -62,6 +80,7 @@ export function conv2d(
   bias: Tensor | null = null,
   options: Conv2dOptions = {},
 ): Tensor {
+  checkOptions("conv2d", options, CONV2D_KEYS);
   expectFloat("conv2d", input, weight, ...(bias ? [bias] : []));
   const g = conv2dGeometry(input, weight, bias, options);
   const out = unbatchedLike(conv2dKernel(input, weight, bias, g), input);
@@ -90,6 +109,7 @@ export function conv2dRelu(
   bias: Tensor | null = null,
   options: Conv2dOptions = {},
 ): Tensor {
+  checkOptions("conv2d", options, CONV2D_KEYS);
   const recording = isGradEnabled() &&
     (input.requiresGrad || weight.requiresGrad || bias?.requiresGrad === true);
   if (recording) return relu(conv2d(input, weight, bias, options));
@@ -114,6 +134,7 @@ export function convTranspose2d(
   bias: Tensor | null = null,
   options: ConvTranspose2dOptions = {},
 ): Tensor {
+  checkOptions("convTranspose2d", options, CONV_TRANSPOSE2D_KEYS);
   expectFloat("convTranspose2d", input, weight, ...(bias ? [bias] : []));
   // The geometry of the conv that this op transposes: its input side is our output.
   const g = convTranspose2dGeometry(input, weight, bias, options);
@@ -139,7 +160,7 @@ type Pair = readonly [number, number];
  */
 function unbatchedLike(result: Tensor, like: Tensor): Tensor {
   if (like.ndim === 4) return result;
-  const unbatched = result.view(result.shape.slice(1));
+  const unbatched = result.alias(result.shape.slice(1));
   result.dispose();
   return unbatched;
 }

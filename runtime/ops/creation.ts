@@ -10,6 +10,7 @@ import {
   uniformKernel,
 } from "../backend/kernels.ts";
 import { formatShape, sizeOf } from "../shape.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** Options shared by the creation functions. */
 export interface CreationOptions {
@@ -23,6 +24,18 @@ export interface CreationOptions {
 export interface TensorOptions extends CreationOptions {
   shape?: readonly number[];
 }
+
+/** Options of randn. */
+export interface RandnOptions extends CreationOptions {
+  /** Mean of the normal distribution. Default 0. */
+  mean?: number;
+  /** Standard deviation. Default 1. */
+  std?: number;
+}
+
+const CREATION_KEYS: OptionKeys<CreationOptions> = { dtype: true, requiresGrad: true };
+const TENSOR_KEYS: OptionKeys<TensorOptions> = { ...CREATION_KEYS, shape: true };
+const RANDN_KEYS: OptionKeys<RandnOptions> = { ...CREATION_KEYS, mean: true, std: true };
 
 function finish(t: Tensor, options: CreationOptions): Tensor {
   if (options.requiresGrad) t.setRequiresGrad(true);
@@ -47,6 +60,7 @@ export function tensor(
   data: NestedArray | Float32Array | Int32Array | readonly number[],
   options: TensorOptions = {},
 ): Tensor {
+  checkOptions("tensor", options, TENSOR_KEYS);
   const dtype: DType = options.dtype ?? (data instanceof Int32Array ? "int32" : "float32");
   let values: ArrayLike<number>;
   let shape: number[];
@@ -125,27 +139,32 @@ export function full(
   value: number,
   options: CreationOptions = {},
 ): Tensor {
+  checkOptions("full", options, CREATION_KEYS);
   checkShape("full", shape);
   return finish(filled(shape, value, options.dtype ?? "float32"), options);
 }
 
 /** A tensor of zeros. @example const z = zeros([2, 3]); */
 export function zeros(shape: readonly number[], options: CreationOptions = {}): Tensor {
+  checkOptions("zeros", options, CREATION_KEYS);
   return full(shape, 0, options);
 }
 
 /** A tensor of ones. @example const o = ones([4]); */
 export function ones(shape: readonly number[], options: CreationOptions = {}): Tensor {
+  checkOptions("ones", options, CREATION_KEYS);
   return full(shape, 1, options);
 }
 
 /** Zeros shaped like x. */
 export function zerosLike(x: Tensor, options: CreationOptions = {}): Tensor {
+  checkOptions("zerosLike", options, CREATION_KEYS);
   return full(x.shape, 0, { dtype: x.dtype, ...options });
 }
 
 /** Ones shaped like x. */
 export function onesLike(x: Tensor, options: CreationOptions = {}): Tensor {
+  checkOptions("onesLike", options, CREATION_KEYS);
   return full(x.shape, 1, { dtype: x.dtype, ...options });
 }
 
@@ -159,6 +178,7 @@ export function arange(
   step = 1,
   options: CreationOptions = {},
 ): Tensor {
+  checkOptions("arange", options, CREATION_KEYS);
   if (end === undefined) [start, end] = [0, start];
   if (step === 0 || !Number.isFinite(step)) {
     throw new Error(`arange: step must be finite and nonzero, got ${step}`);
@@ -175,6 +195,7 @@ export function arange(
 
 /** The n×m identity matrix (m = n by default). */
 export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
+  checkOptions("eye", options, CREATION_KEYS);
   const values = new Float32Array(n * m);
   for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
   return finish(fromArray(values, [n, m], options.dtype ?? "float32"), options);
@@ -207,6 +228,7 @@ function random(shape: readonly number[], draw: () => Tensor): Tensor {
 
 /** Uniform random numbers in [0, 1) from the seeded generator (see `manualSeed`). */
 export function rand(shape: readonly number[], options: CreationOptions = {}): Tensor {
+  checkOptions("rand", options, CREATION_KEYS);
   checkShape("rand", shape);
   return finish(random(shape, () => uniformKernel(shape, 0, 1)), options);
 }
@@ -218,6 +240,7 @@ export function uniform(
   high: number,
   options: CreationOptions = {},
 ): Tensor {
+  checkOptions("uniform", options, CREATION_KEYS);
   checkShape("uniform", shape);
   return finish(random(shape, () => uniformKernel(shape, low, high)), options);
 }
@@ -228,8 +251,9 @@ export function uniform(
  */
 export function randn(
   shape: readonly number[],
-  options: CreationOptions & { mean?: number; std?: number } = {},
+  options: RandnOptions = {},
 ): Tensor {
+  checkOptions("randn", options, RANDN_KEYS);
   checkShape("randn", shape);
   return finish(
     random(shape, () => normalKernel(shape, options.mean ?? 0, options.std ?? 1)),

@@ -8,6 +8,7 @@ import { dropoutMaskKernel } from "../backend/nn_kernels.ts";
 import { binary, BinaryOp, filled } from "../backend/kernels.ts";
 import { record } from "../autograd/engine.ts";
 import { expectFloat } from "./broadcast.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** Options of dropout. */
 export interface DropoutOptions {
@@ -17,6 +18,8 @@ export interface DropoutOptions {
   training?: boolean;
 }
 
+const DROPOUT_KEYS: OptionKeys<DropoutOptions> = { p: true, training: true };
+
 /**
  * Zeroes each element with probability p and scales the survivors by 1/(1 − p), so the expected
  * value is unchanged; the mask comes from the module's seeded generator (`manualSeed` makes it
@@ -24,13 +27,14 @@ export interface DropoutOptions {
  * @example const h = dropout(F.relu(x), { p: 0.2, training: model.training });
  */
 export function dropout(x: Tensor, options: DropoutOptions = {}): Tensor {
+  checkOptions("dropout", options, DROPOUT_KEYS);
   expectFloat("dropout", x);
   const p = options.p ?? 0.5;
   if (!(p >= 0 && p <= 1)) {
     throw new RangeError(`dropout: the probability p must be between 0 and 1, got ${p}`);
   }
   if (!(options.training ?? true) || p === 0) {
-    const out = x.view(x.shape);
+    const out = x.alias(x.shape);
     return record(out, "dropout", [x], (g) => [g]);
   }
   // p = 1 drops everything (no draws, as PyTorch); x·0 keeps NaN and ±∞ as NaN, as PyTorch does.

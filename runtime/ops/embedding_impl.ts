@@ -9,12 +9,15 @@ import { zeroRowKernel } from "../backend/nn_kernels.ts";
 import { record } from "../autograd/engine.ts";
 import { expectFloat } from "./broadcast.ts";
 import { formatShape } from "../shape.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** Options of embedding. */
 export interface EmbeddingOptions {
   /** A row (negative counts from the end) that gets no gradient, e.g. for a padding token. */
   paddingIdx?: number | null;
 }
+
+const EMBEDDING_KEYS: OptionKeys<EmbeddingOptions> = { paddingIdx: true };
 
 /**
  * Rows of `weight` [numEmbeddings, dim] picked by int32 `indices` of any shape: output
@@ -27,6 +30,7 @@ export function embedding(
   weight: Tensor,
   options: EmbeddingOptions = {},
 ): Tensor {
+  checkOptions("embedding", options, EMBEDDING_KEYS);
   if (indices.dtype !== "int32") {
     throw new TypeError(
       `embedding: the indices must be an int32 tensor, got ${indices.dtype}; create them with ` +
@@ -52,7 +56,7 @@ export function embedding(
     }
     if (paddingIdx < 0) paddingIdx += rows;
   }
-  const flat = indices.view([indices.size]);
+  const flat = indices.alias([indices.size]);
   let picked: Tensor;
   try {
     picked = indexSelectKernel(weight, 0, flat);
@@ -62,12 +66,12 @@ export function embedding(
   } finally {
     flat.dispose();
   }
-  const out = picked.view([...indices.shape, dim]);
+  const out = picked.alias([...indices.shape, dim]);
   picked.dispose();
   const padding = paddingIdx;
   return record(out, "embedding", [weight], (g) => {
-    const index = indices.view([indices.size]);
-    const rowsOfG = g.view([indices.size, dim]);
+    const index = indices.alias([indices.size]);
+    const rowsOfG = g.alias([indices.size, dim]);
     const grad = indexAddKernel(rowsOfG, 0, index, weight.shape);
     index.dispose();
     rowsOfG.dispose();

@@ -21,6 +21,7 @@ import { logSoftmax } from "./activation.ts";
 import { gather } from "./indexing.ts";
 import { squeeze, unsqueeze } from "./shape_ops.ts";
 import { formatShape, sameShape, stridesOf } from "../shape.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** How a loss combines its per-element values. */
 export type Reduction = "mean" | "sum" | "none";
@@ -29,6 +30,22 @@ export type Reduction = "mean" | "sum" | "none";
 export interface LossOptions {
   reduction?: Reduction;
 }
+
+/** Options of huberLoss. */
+export interface HuberLossOptions extends LossOptions {
+  /** Where the loss turns from quadratic to linear (positive). Default 1. */
+  delta?: number;
+}
+
+/** Options of smoothL1Loss. */
+export interface SmoothL1LossOptions extends LossOptions {
+  /** Where the loss turns from quadratic to linear (non-negative; 0 is the L1 loss). Default 1. */
+  beta?: number;
+}
+
+const LOSS_KEYS: OptionKeys<LossOptions> = { reduction: true };
+const HUBER_KEYS: OptionKeys<HuberLossOptions> = { reduction: true, delta: true };
+const SMOOTH_L1_KEYS: OptionKeys<SmoothL1LossOptions> = { reduction: true, beta: true };
 
 function reduce(op: string, loss: Tensor, reduction: Reduction = "mean"): Tensor {
   switch (reduction) {
@@ -66,7 +83,14 @@ function checkSameShape(op: string, input: Tensor, target: Tensor): void {
   }
 }
 
-function prepare(op: string, input: Tensor, target: Tensor): void {
+function prepare<T extends LossOptions>(
+  op: string,
+  input: Tensor,
+  target: Tensor,
+  options: T,
+  keys: OptionKeys<T>,
+): void {
+  checkOptions(op, options, keys);
   expectFloat(op, input, target);
   checkSameShape(op, input, target);
   checkFinite(op, "input", input);
@@ -75,13 +99,13 @@ function prepare(op: string, input: Tensor, target: Tensor): void {
 
 /** Mean squared error. @example mseLoss(prediction, target) */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  prepare("mseLoss", input, target);
+  prepare("mseLoss", input, target, options, LOSS_KEYS);
   return reduce("mseLoss", square(sub(input, target)), options.reduction);
 }
 
 /** Mean absolute error. */
 export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
-  prepare("l1Loss", input, target);
+  prepare("l1Loss", input, target, options, LOSS_KEYS);
   return reduce("l1Loss", abs(sub(input, target)), options.reduction);
 }
 
@@ -89,9 +113,9 @@ export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {})
 export function huberLoss(
   input: Tensor,
   target: Tensor,
-  options: LossOptions & { delta?: number } = {},
+  options: HuberLossOptions = {},
 ): Tensor {
-  prepare("huberLoss", input, target);
+  prepare("huberLoss", input, target, options, HUBER_KEYS);
   const delta = options.delta ?? 1;
   if (!(delta > 0)) throw new Error(`huberLoss: delta must be positive, got ${delta}`);
   const d = sub(input, target);
@@ -102,10 +126,34 @@ export function huberLoss(
 }
 
 /**
+ * Smooth L1 loss (PyTorch's smooth_l1_loss): ½d²/beta where |d| < beta, |d| − ½beta elsewhere
+ * (d = input − target); beta = 0 is the L1 loss. Equals huberLoss(delta = beta) / beta.
+ * @example smoothL1Loss(boxes, targetBoxes, { beta: 0.5 })
+ */
+export function smoothL1Loss(
+  input: Tensor,
+  target: Tensor,
+  options: SmoothL1LossOptions = {},
+): Tensor {
+  prepare("smoothL1Loss", input, target, options, SMOOTH_L1_KEYS);
+  const beta = options.beta ?? 1;
+  if (!(beta >= 0) || !Number.isFinite(beta)) {
+    throw new RangeError(`smoothL1Loss: beta must be a finite number ≥ 0, got ${beta}`);
+  }
+  const d = sub(input, target);
+  const absolute = abs(d);
+  if (beta === 0) return reduce("smoothL1Loss", absolute, options.reduction);
+  const quadratic = mul(square(d), 0.5 / beta);
+  const linear = sub(absolute, 0.5 * beta);
+  return reduce("smoothL1Loss", where(lt(absolute, beta), quadratic, linear), options.reduction);
+}
+
+/**
  * Negative log-likelihood of class indices: input holds log-probabilities [N, C] (or [N, C, d…]),
  * target int32 [N] (or [N, d…]) with values in 0..C−1.
  */
 export function nllLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  checkOptions("nllLoss", options, LOSS_KEYS);
   expectFloat("nllLoss", input);
   if (target.dtype !== "int32") {
     throw new TypeError(
@@ -143,6 +191,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: LossOptions = {}
  * @example crossEntropy(model.forward(x), labels)
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  checkOptions("crossEntropy", options, LOSS_KEYS);
   expectFloat("crossEntropy", input);
   checkFinite("crossEntropy", "input", input);
   return nllLoss(logSoftmax(input, input.ndim === 1 ? 0 : 1), target, options);
@@ -157,7 +206,7 @@ export function binaryCrossEntropy(
   target: Tensor,
   options: LossOptions = {},
 ): Tensor {
-  prepare("binaryCrossEntropy", input, target);
+  prepare("binaryCrossEntropy", input, target, options, LOSS_KEYS);
   const lowest = min(input).item(), highest = max(input).item();
   if (input.size > 0 && (lowest < 0 || highest > 1)) {
     throw new RangeError(
@@ -186,7 +235,7 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   options: LossOptions = {},
 ): Tensor {
-  prepare("binaryCrossEntropyWithLogits", input, target);
+  prepare("binaryCrossEntropyWithLogits", input, target, options, LOSS_KEYS);
   const out = binary("binaryCrossEntropyWithLogits", BinaryOp.BceWithLogits, input, target);
   const elementwise = record(out, "binaryCrossEntropyWithLogits", [input, target], (g) => [
     input.requiresGrad ? gradLogits(g, input, target) : null,

@@ -44,11 +44,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
   const out = Tensor.empty(resultShape);
   batchedGemm(false, false, a, batchA, b, batchB, batch, M, N, K, out);
-  const shaped = out.view(finalShape);
+  const shaped = out.alias(finalShape);
   out.dispose();
 
   return record(shaped, "matmul", [a, b], (g) => {
-    const gm = g.view(resultShape);
+    const gm = g.alias(resultShape);
     let gradA: Tensor | null = null, gradB: Tensor | null = null;
     if (a.requiresGrad) {
       // dA = g · Bᵀ, per batch; summed over batch dims that A was broadcast along.
@@ -61,7 +61,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       if (sizeOf(batchB) === 1 && sizeOf(batchA) === sizeOf(batch)) {
         const shared = Tensor.empty([K, N]);
         gemmKernel(true, false, K, N, M * sizeOf(batch), a.ptr, gm.ptr, shared.ptr);
-        gradB = shared.view(b.shape);
+        gradB = shared.alias(b.shape);
         shared.dispose();
         gm.dispose();
         return [gradA, gradB];
@@ -78,7 +78,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 /** Sums a full-batch gradient down to the operand's (matrix-form) shape, then views it as the operand. */
 function reduceTo(full: Tensor, matrixShape: number[], shape: readonly number[]): Tensor {
   const reduced = sumToShape(full, matrixShape);
-  const result = reduced.view(shape);
+  const result = reduced.alias(shape);
   if (reduced !== full) reduced.dispose();
   full.dispose();
   return result;
@@ -164,7 +164,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       grads[1] = gradW;
     }
     if (bias?.requiresGrad) {
-      const flat = g.view([rows, outFeatures]);
+      const flat = g.alias([rows, outFeatures]);
       grads[2] = rows === 0 ? filled([outFeatures], 0) : reduceDim(ReduceOp.Sum, flat, 0, false);
       flat.dispose();
     }

@@ -16,6 +16,7 @@ import { isGradEnabled } from "../autograd/grad_mode.ts";
 import { expectFloat } from "./broadcast.ts";
 import { add, mul } from "./arithmetic.ts";
 import { formatShape, sameShape, sizeOf } from "../shape.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 export { dropout, type DropoutOptions } from "./dropout_impl.ts";
 export { embedding, type EmbeddingOptions } from "./embedding_impl.ts";
@@ -38,6 +39,9 @@ export interface LayerNormOptions {
   /** Added to the variance before the square root. Default 1e-5. */
   eps?: number;
 }
+
+const BATCH_NORM_KEYS: OptionKeys<BatchNormOptions> = { training: true, momentum: true, eps: true };
+const LAYER_NORM_KEYS: OptionKeys<LayerNormOptions> = { eps: true };
 
 /** Checks a per-channel tensor (running stats, weight, bias): float32 with C elements. */
 function checkChannels(name: string, t: Tensor | null, channels: number, x: Tensor): void {
@@ -69,6 +73,7 @@ export function batchNorm(
   bias: Tensor | null = null,
   options: BatchNormOptions = {},
 ): Tensor {
+  checkOptions("batchNorm", options, BATCH_NORM_KEYS);
   expectFloat("batchNorm", x);
   if (x.ndim < 2) {
     throw new Error(
@@ -123,8 +128,8 @@ export function batchNorm(
       training,
       withInput: x.requiresGrad,
     });
-    const gradWeight = weight?.requiresGrad ? sumGXhat.view(weight.shape) : null;
-    const gradBias = bias?.requiresGrad ? sumG.view(bias.shape) : null;
+    const gradWeight = weight?.requiresGrad ? sumGXhat.alias(weight.shape) : null;
+    const gradBias = bias?.requiresGrad ? sumG.alias(bias.shape) : null;
     sumG.dispose();
     sumGXhat.dispose();
     const grads = [gradInput];
@@ -173,6 +178,7 @@ export function layerNorm(
   bias: Tensor | null = null,
   options: LayerNormOptions = {},
 ): Tensor {
+  checkOptions("layerNorm", options, LAYER_NORM_KEYS);
   expectFloat("layerNorm", x);
   const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
   const trailing = x.shape.slice(x.ndim - shape.length);

@@ -17,6 +17,7 @@ import { record } from "../autograd/engine.ts";
 import { isGradEnabled } from "../autograd/grad_mode.ts";
 import { expectFloat } from "./broadcast.ts";
 import { formatShape } from "../shape.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** A size given for both spatial dims, or as [h, w]. */
 export type PoolSize = number | readonly [number, number];
@@ -52,6 +53,22 @@ export interface AvgPool2dOptions {
   /** Divide every window's sum by this instead (a nonzero integer). */
   divisorOverride?: number;
 }
+
+/** The keys of MaxPool2dOptions (for the modules' checks). */
+export const MAX_POOL2D_KEYS: OptionKeys<MaxPool2dOptions> = {
+  stride: true,
+  padding: true,
+  dilation: true,
+  ceilMode: true,
+};
+/** The keys of AvgPool2dOptions. */
+export const AVG_POOL2D_KEYS: OptionKeys<AvgPool2dOptions> = {
+  stride: true,
+  padding: true,
+  ceilMode: true,
+  countIncludePad: true,
+  divisorOverride: true,
+};
 
 /** [h, w] from a number or a pair; every entry must be an integer ≥ min. */
 function pair(op: string, name: string, value: PoolSize, min: number): [number, number] {
@@ -141,6 +158,7 @@ export function maxPool2d(
   kernelSize: PoolSize,
   options: MaxPool2dOptions = {},
 ): Tensor {
+  checkOptions("maxPool2d", options, MAX_POOL2D_KEYS);
   const geometry = geometryOf("maxPool2d", x, kernelSize, options);
   // The argmax of each window is only worth its memory (and time) when a gradient will flow.
   const { out, indices } = maxPool2dKernel(x, geometry, isGradEnabled() && x.requiresGrad);
@@ -159,6 +177,7 @@ export function avgPool2d(
   kernelSize: PoolSize,
   options: AvgPool2dOptions = {},
 ): Tensor {
+  checkOptions("avgPool2d", options, AVG_POOL2D_KEYS);
   const geometry = geometryOf("avgPool2d", x, kernelSize, options);
   const override = options.divisorOverride ?? 0;
   if (options.divisorOverride !== undefined && (!Number.isInteger(override) || override === 0)) {

@@ -13,6 +13,7 @@ import { record } from "../autograd/engine.ts";
 import { expectFloat } from "./broadcast.ts";
 import { formatShape, normalizeDim } from "../shape.ts";
 import { mul, square, sub } from "./arithmetic.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** One dim, several dims, or all dims (undefined). */
 export type Dims = number | readonly number[] | undefined;
@@ -43,7 +44,7 @@ function reduceAll(code: number, x: Tensor, dims: number[]): Tensor {
     if (current !== x) current.dispose();
     current = next;
   }
-  return current === x ? x.view(x.shape) : current;
+  return current === x ? x.alias(x.shape) : current;
 }
 
 function reduction(op: string, code: number, x: Tensor, dims: Dims, keepdim: boolean): {
@@ -60,14 +61,14 @@ function reduction(op: string, code: number, x: Tensor, dims: Dims, keepdim: boo
   }
   const kept = reducedShape(x.shape, axes, true);
   const reduced = reduceAll(code, x, axes);
-  const out = reduced.view(reducedShape(x.shape, axes, keepdim));
+  const out = reduced.alias(reducedShape(x.shape, axes, keepdim));
   reduced.dispose();
   return { out, axes, kept };
 }
 
 /** g reshaped to the keepdim shape and broadcast back over x's shape. */
 function expandBack(g: Tensor, kept: number[], shape: readonly number[]): Tensor {
-  const view = g.view(kept);
+  const view = g.alias(kept);
   const out = broadcastTo(view, shape);
   view.dispose();
   return out;
@@ -99,11 +100,11 @@ function extremum(op: string, code: number) {
     const { out, kept } = reduction(op, code, x, dim, keepdim);
     // The gradient is shared evenly by the elements equal to the extremum (PyTorch's amax/amin).
     return record(out, op, [x], (g) => {
-      const best = out.view(kept);
+      const best = out.alias(kept);
       const mask = binary(op, BinaryOp.Eq, x, best);
       best.dispose();
       const counts = reduceAll(ReduceOp.Sum, mask, resolveDims(op, dim, x.ndim));
-      const share = g.view(kept);
+      const share = g.alias(kept);
       const perElement = binary(op, BinaryOp.Div, share, counts);
       const grad = binary(op, BinaryOp.Mul, mask, perElement);
       for (const t of [mask, counts, share, perElement]) t.dispose();
@@ -116,12 +117,19 @@ function extremum(op: string, code: number) {
 export const max = extremum("max", ReduceOp.Max);
 /** Smallest value over `dim` (all when omitted); ties share the gradient evenly. */
 export const min = extremum("min", ReduceOp.Min);
+/**
+ * PyTorch's amax: the largest value over one or several dims (all when omitted).
+ * @example amax(x, [2, 3], true) // [N, C, H, W] → [N, C, 1, 1]
+ */
+export const amax = extremum("amax", ReduceOp.Max);
+/** PyTorch's amin: the smallest value over one or several dims (all when omitted). */
+export const amin = extremum("amin", ReduceOp.Min);
 
 function argExtremum(op: string, code: number) {
   return (x: Tensor, dim?: number, keepdim = false): Tensor => {
     expectFloat(op, x);
     if (dim === undefined) {
-      const flat = x.view([x.size]);
+      const flat = x.alias([x.size]);
       const index = reduceDim(code, flat, 0, false);
       flat.dispose();
       return index;
@@ -142,15 +150,25 @@ export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
   const { out, kept } = reduction("logsumexp", ReduceOp.LogSumExp, x, dim, keepdim);
   // d lse / dx = exp(x − lse) = softmax(x)
   return record(out, "logsumexp", [x], (g) => {
-    const lse = out.view(kept);
+    const lse = out.alias(kept);
     const shifted = binary("logsumexp", BinaryOp.Sub, x, lse);
     const weights = unary(UnaryOp.Exp, shifted);
-    const share = g.view(kept);
+    const share = g.alias(kept);
     const grad = binary("logsumexp", BinaryOp.Mul, weights, share);
     for (const t of [lse, shifted, weights, share]) t.dispose();
     return [grad];
   });
 }
+
+/** Options of var. */
+export interface VarianceOptions {
+  /** Subtracted from the count in the divisor: 1 is Bessel's correction (default), 0 biased. */
+  correction?: number;
+  /** Keep reduced dims as size 1. Default false. */
+  keepdim?: boolean;
+}
+
+const VARIANCE_KEYS: OptionKeys<VarianceOptions> = { correction: true, keepdim: true };
 
 /**
  * Variance over `dim` with Bessel's correction by default (`correction: 1`, as `torch.var`).
@@ -159,8 +177,9 @@ export function logsumexp(x: Tensor, dim: Dims, keepdim = false): Tensor {
 export function variance(
   x: Tensor,
   dim?: Dims,
-  options: { correction?: number; keepdim?: boolean } = {},
+  options: VarianceOptions = {},
 ): Tensor {
+  checkOptions("var", options, VARIANCE_KEYS);
   expectFloat("var", x);
   const axes = resolveDims("var", dim, x.ndim);
   const count = axes.reduce((n, d) => n * x.shape[d], 1);

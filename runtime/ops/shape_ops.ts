@@ -8,15 +8,19 @@ import {
   formatShape,
   normalizeDim,
   sameShape,
+  type ShapeArgs,
+  shapeFromArgs,
   sizeOf,
   stridesOf,
 } from "../shape.ts";
 
 /**
- * The same elements in another shape (one dim may be -1 and is inferred); shares memory.
- * @example reshape(x, [-1, 784])
+ * The same elements in another shape (one dim may be -1 and is inferred); shares memory. The
+ * shape is one array or the sizes one by one, as in PyTorch.
+ * @example reshape(x, [-1, 784]) // or reshape(x, -1, 784)
  */
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+export function reshape(x: Tensor, ...args: ShapeArgs): Tensor {
+  const shape = shapeFromArgs("reshape", args);
   const target = [...shape];
   const inferred = target.indexOf(-1);
   if (target.some((d, i) => !Number.isInteger(d) || d < -1 || (d === -1 && i !== inferred))) {
@@ -39,8 +43,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
         `${formatShape(shape)} (${sizeOf(target)} elements)`,
     );
   }
-  const out = x.view(target);
-  return record(out, "reshape", [x], (g) => [g.view(x.shape)]);
+  const out = x.alias(target);
+  return record(out, "reshape", [x], (g) => [g.alias(x.shape)]);
 }
 
 /** Flattens dims startDim..endDim into one (all by default). */
@@ -68,9 +72,10 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 
 /**
  * Reorders dims: output dim i is input dim dims[i] (a copy into contiguous memory).
- * @example permute(x, [0, 2, 3, 1]) // NCHW → NHWC
+ * @example permute(x, [0, 2, 3, 1]) // NCHW → NHWC; or permute(x, 0, 2, 3, 1)
  */
-export function permute(x: Tensor, dims: readonly number[]): Tensor {
+export function permute(x: Tensor, ...args: ShapeArgs): Tensor {
+  const dims = shapeFromArgs("permute", args);
   if (dims.length !== x.ndim) {
     throw new Error(
       `permute: got ${dims.length} dims ${JSON.stringify(dims)} for a tensor of rank ${x.ndim}`,
@@ -104,8 +109,12 @@ export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
   return permute(x, order);
 }
 
-/** x broadcast to `shape` (a copy); the gradient sums back over the broadcast dims. */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
+/**
+ * x broadcast to `shape` (a copy); the gradient sums back over the broadcast dims.
+ * @example expand(bias, [8, 16]) // or expand(bias, 8, 16)
+ */
+export function expand(x: Tensor, ...args: ShapeArgs): Tensor {
+  const shape = shapeFromArgs("expand", args);
   const target = broadcastShapes("expand", x.shape, shape);
   if (!sameShape(target, shape)) {
     throw new Error(`expand: ${formatShape(x.shape)} cannot be expanded to ${formatShape(shape)}`);

@@ -2,6 +2,15 @@
 import { Tensor } from "../tensor.ts";
 import { adagradStepKernel, filled } from "../backend/kernels.ts";
 import { checkOption, Optimizer, type ParamState, stateTensor } from "./optimizer.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
+
+const ADAGRAD_KEYS: OptionKeys<AdagradOptions> = {
+  lr: true,
+  lrDecay: true,
+  weightDecay: true,
+  initialAccumulatorValue: true,
+  eps: true,
+};
 
 /** Options of Adagrad; the defaults are PyTorch's. */
 export interface AdagradOptions {
@@ -24,6 +33,7 @@ export class Adagrad extends Optimizer {
 
   constructor(params: Iterable<Tensor>, options: AdagradOptions = {}) {
     super(params);
+    checkOptions("Adagrad", options, ADAGRAD_KEYS);
     this.options = {
       lr: 1e-2,
       lrDecay: 0,

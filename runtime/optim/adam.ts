@@ -5,6 +5,7 @@
 import { Tensor } from "../tensor.ts";
 import { adamAmsgradStepKernel, adamStepKernel, filled } from "../backend/kernels.ts";
 import { checkOption, Optimizer, type ParamState, stateTensor } from "./optimizer.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** Options of Adam; the defaults are PyTorch's. */
 export interface AdamOptions {
@@ -15,6 +16,14 @@ export interface AdamOptions {
   /** Divide by the running maximum of the second moment (AMSGrad), as torch's amsgrad=True. */
   amsgrad?: boolean;
 }
+
+const ADAM_KEYS: OptionKeys<AdamOptions> = {
+  lr: true,
+  betas: true,
+  eps: true,
+  weightDecay: true,
+  amsgrad: true,
+};
 
 interface Moments {
   m: Tensor;
@@ -35,6 +44,7 @@ export class Adam extends Optimizer {
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
     super(params);
+    checkOptions(this.constructor.name, options, ADAM_KEYS);
     this.options = {
       lr: 1e-3,
       betas: [0.9, 0.999],

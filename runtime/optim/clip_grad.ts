@@ -7,6 +7,7 @@ import { abs, add, clamp, div, pow, sqrt, square } from "../ops/arithmetic.ts";
 import { max, sum } from "../ops/reduce.ts";
 import { stack } from "../ops/shape_ops.ts";
 import { full } from "../ops/creation.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** Options of clipGradNorm. */
 export interface ClipGradNormOptions {
@@ -15,6 +16,11 @@ export interface ClipGradNormOptions {
   /** Throw (leaving the gradients alone) when the total norm is NaN or infinite. Default false. */
   errorIfNonfinite?: boolean;
 }
+
+const CLIP_GRAD_NORM_KEYS: OptionKeys<ClipGradNormOptions> = {
+  normType: true,
+  errorIfNonfinite: true,
+};
 
 /** ‖x‖_p over all elements, as a 0-d tensor (torch.norm(x, p)). */
 function norm(x: Tensor, p: number): Tensor {
@@ -39,7 +45,11 @@ export function clipGradNorm(
   maxNorm: number,
   options: ClipGradNormOptions = {},
 ): number {
-  const { normType = 2, errorIfNonfinite = false } = options;
+  const { normType = 2, errorIfNonfinite = false } = checkOptions(
+    "clipGradNorm",
+    options,
+    CLIP_GRAD_NORM_KEYS,
+  );
   if (!(normType > 0)) {
     throw new RangeError(`clipGradNorm: normType must be > 0 (or Infinity), got ${normType}`);
   }

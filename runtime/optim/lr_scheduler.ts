@@ -4,6 +4,7 @@
  */
 import type { Optimizer } from "./optimizer.ts";
 import { checkOption } from "./optimizer.ts";
+import { checkOptions } from "../options.ts";
 
 /** A scheduler's state: plain numbers, so it fits a checkpoint's `extra` as JSON. */
 export interface SchedulerStateDict {
@@ -105,6 +106,7 @@ export class StepLR extends LRScheduler {
   readonly options: { stepSize: number; gamma: number };
   constructor(optimizer: Optimizer, options: { stepSize: number; gamma?: number }) {
     super(optimizer);
+    checkOptions("StepLR", options, { stepSize: true, gamma: true });
     this.options = { gamma: 0.1, ...options };
     const { stepSize, gamma } = this.options;
     checkOption("StepLR", "stepSize", stepSize, Number.isInteger(stepSize) && stepSize >= 1);
@@ -124,6 +126,7 @@ export class ExponentialLR extends LRScheduler {
   readonly options: { gamma: number };
   constructor(optimizer: Optimizer, options: { gamma: number }) {
     super(optimizer);
+    checkOptions("ExponentialLR", options, { gamma: true });
     this.options = { ...options };
     checkOption("ExponentialLR", "gamma", this.options.gamma, this.options.gamma >= 0);
     this.applyLr();
@@ -143,6 +146,7 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly options: { tMax: number; etaMin: number };
   constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {
     super(optimizer);
+    checkOptions("CosineAnnealingLR", options, { tMax: true, etaMin: true });
     this.options = { etaMin: 0, ...options };
     const { tMax, etaMin } = this.options;
     checkOption("CosineAnnealingLR", "tMax", tMax, tMax > 0);

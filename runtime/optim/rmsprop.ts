@@ -5,6 +5,7 @@
 import { Tensor } from "../tensor.ts";
 import { filled, rmspropStepKernel } from "../backend/kernels.ts";
 import { checkOption, Optimizer, type ParamState, stateTensor } from "./optimizer.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** Options of RMSprop; the defaults are PyTorch's. */
 export interface RMSpropOptions {
@@ -17,6 +18,15 @@ export interface RMSpropOptions {
   /** Normalise by the estimated variance of the gradient (square average minus squared mean). */
   centered?: boolean;
 }
+
+const RMSPROP_KEYS: OptionKeys<RMSpropOptions> = {
+  lr: true,
+  alpha: true,
+  eps: true,
+  weightDecay: true,
+  momentum: true,
+  centered: true,
+};
 
 interface RMSpropState {
   squareAvg: Tensor;
@@ -39,6 +49,7 @@ export class RMSprop extends Optimizer {
 
   constructor(params: Iterable<Tensor>, options: RMSpropOptions = {}) {
     super(params);
+    checkOptions("RMSprop", options, RMSPROP_KEYS);
     this.options = {
       lr: 1e-2,
       alpha: 0.99,

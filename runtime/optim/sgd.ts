@@ -2,6 +2,7 @@
 import { Tensor } from "../tensor.ts";
 import { filled, sgdStepKernel } from "../backend/kernels.ts";
 import { checkOption, Optimizer, type ParamState, stateTensor } from "./optimizer.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** Options of SGD; the defaults are PyTorch's. */
 export interface SGDOptions {
@@ -11,6 +12,14 @@ export interface SGDOptions {
   weightDecay?: number;
   nesterov?: boolean;
 }
+
+const SGD_KEYS: OptionKeys<SGDOptions> = {
+  lr: true,
+  momentum: true,
+  dampening: true,
+  weightDecay: true,
+  nesterov: true,
+};
 
 /**
  * SGD, one fused kernel call per parameter.
@@ -24,6 +33,12 @@ export class SGD extends Optimizer {
 
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
     super(params);
+    if (options === undefined || typeof options.lr !== "number") {
+      throw new TypeError(
+        "SGD: the options need a learning rate, e.g. new SGD(params, { lr: 0.1 })",
+      );
+    }
+    checkOptions("SGD", options, SGD_KEYS);
     this.options = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...options };
     const o = this.options;
     checkOption("SGD", "lr", o.lr, o.lr >= 0);

@@ -9,6 +9,7 @@ import type { Callback, TrainingContext } from "./callback.ts";
 import type { EpochLog } from "./history.ts";
 import { Monitor, type MonitorMode } from "./monitor.ts";
 import { TrainingError } from "./errors.ts";
+import { checkOptions } from "../options.ts";
 
 /** Options of `checkpoint`. */
 export interface CheckpointOptions {
@@ -32,6 +33,12 @@ export class Checkpoint implements Callback {
     if (typeof options?.onImprovement !== "function") {
       throw new TypeError("checkpoint: onImprovement must be a function (epoch, model, value)");
     }
+    checkOptions("checkpoint", options, {
+      onImprovement: true,
+      monitor: true,
+      mode: true,
+      minDelta: true,
+    });
     this.onImprovement = options.onImprovement;
     this.monitor = new Monitor(
       "checkpoint",

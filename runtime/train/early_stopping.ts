@@ -7,6 +7,7 @@ import type { Callback, TrainingContext } from "./callback.ts";
 import type { EpochLog } from "./history.ts";
 import { Monitor, type MonitorMode } from "./monitor.ts";
 import { disposeState, snapshotState } from "./snapshot.ts";
+import { checkOptions } from "../options.ts";
 
 /** Options of `earlyStopping`. */
 export interface EarlyStoppingOptions {
@@ -37,6 +38,13 @@ export class EarlyStopping implements Callback {
   private bestState: Map<string, Tensor> | null = null;
 
   constructor(options: EarlyStoppingOptions = {}) {
+    checkOptions("earlyStopping", options, {
+      monitor: true,
+      patience: true,
+      minDelta: true,
+      mode: true,
+      restoreBestWeights: true,
+    });
     this.patience = options.patience ?? 5;
     if (!Number.isInteger(this.patience) || this.patience < 0) {
       throw new RangeError(`earlyStopping: patience must be an integer ≥ 0, got ${this.patience}`);

@@ -4,6 +4,7 @@ import type { Module } from "../nn/module.ts";
 import { withGradMode } from "../autograd/grad_mode.ts";
 import { type Metric, type MetricName, resolveMetric } from "../metrics/metric.ts";
 import { type Batches, batchSize, openBatches, scopedSteps } from "./batches.ts";
+import { checkOptions } from "../options.ts";
 
 /** A loss: (model output, target) → a scalar tensor (mean over the batch). */
 export type LossFunction = (output: Tensor, target: Tensor) => Tensor;
@@ -55,6 +56,7 @@ export async function evaluate(
   metrics: readonly (Metric | MetricName)[] = [],
   options: EvaluateOptions = {},
 ): Promise<Record<string, number>> {
+  checkOptions("evaluate", options, { loss: true });
   return await evaluateWith("evaluate", model, data, resolveMetrics("evaluate", metrics), options);
 }
 

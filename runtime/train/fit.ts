@@ -13,6 +13,7 @@ import { type EpochLog, History, type StepLog } from "./history.ts";
 import { evaluateWith, type LossFunction, resolveMetrics, scalarLoss } from "./evaluate.ts";
 import { progressBar, type ProgressOptions } from "./progress.ts";
 import { TrainingError } from "./errors.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** Options of `fit`. */
 export interface FitOptions {
@@ -38,6 +39,18 @@ export interface FitOptions {
   /** Epochs already done (when resuming from a checkpoint): training runs initialEpoch+1..epochs. */
   initialEpoch?: number;
 }
+
+const FIT_KEYS: OptionKeys<FitOptions> = {
+  data: true,
+  loss: true,
+  optimizer: true,
+  epochs: true,
+  metrics: true,
+  validation: true,
+  callbacks: true,
+  progress: true,
+  initialEpoch: true,
+};
 
 class Training implements TrainingContext {
   epoch: number;
@@ -65,7 +78,8 @@ function clearGradients(model: Module, optimizer: Optimizer): void {
   optimizer.zeroGrad();
 }
 
-function checkOptions(model: Module, options: FitOptions): number {
+function checkFitOptions(model: Module, options: FitOptions): number {
+  checkOptions("fit", options, FIT_KEYS);
   const initialEpoch = options.initialEpoch ?? 0;
   if (!Number.isInteger(options.epochs) || options.epochs < 1) {
     throw new RangeError(`fit: epochs must be an integer ≥ 1, got ${options.epochs}`);
@@ -105,7 +119,7 @@ function checkOptions(model: Module, options: FitOptions): number {
  * console.log(history.last()); // { loss: ..., accuracy: ... }
  */
 export async function fit(model: Module, options: FitOptions): Promise<History> {
-  const initialEpoch = checkOptions(model, options);
+  const initialEpoch = checkFitOptions(model, options);
   const metrics = resolveMetrics("fit", options.metrics ?? []);
   const context = new Training(
     model,

@@ -6,6 +6,7 @@
 import { backend } from "../backend/backend.ts";
 import type { Callback } from "./callback.ts";
 import type { EpochLog } from "./history.ts";
+import { checkOptions } from "../options.ts";
 
 /** One epoch's memory figures in bytes (rss is null where the host does not report it). */
 export interface MemoryReading {
@@ -40,6 +41,7 @@ function mib(bytes: number): string {
  * // memory after epoch 1: RSS 212.4 MiB, wasm memory 96.0 MiB, live 3.1 MiB
  */
 export function memoryLog(options: MemoryLogOptions = {}): Callback {
+  checkOptions("memoryLog", options, { print: true });
   const print = options.print ?? ((line: string) => console.log(line));
   return {
     onEpochEnd(_context, log: EpochLog) {

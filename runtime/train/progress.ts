@@ -10,6 +10,7 @@
  */
 import type { Callback, TrainingContext } from "./callback.ts";
 import type { EpochLog, StepLog } from "./history.ts";
+import { checkOptions } from "../options.ts";
 
 /** Where the bar writes, and whether that is a terminal (to redraw in place). */
 export interface ProgressOutput {
@@ -96,6 +97,7 @@ export class ProgressBar implements Callback {
   private lineOpen = false;
 
   constructor(options: ProgressOptions = {}) {
+    checkOptions("progressBar", options, { output: true, width: true, interval: true });
     this.output = options.output ?? standardError();
     this.width = options.width ?? 24;
     this.interval = (options.interval ?? 1) * 1000;
