@@ -8,6 +8,7 @@ import {
   F,
   fit,
   gradcheck,
+  metrics,
   nn,
   optim,
   randn,

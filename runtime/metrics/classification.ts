@@ -8,11 +8,26 @@ import type { Tensor } from "../tensor.ts";
 import { noGrad } from "../autograd/grad_mode.ts";
 import { eq } from "../ops/compare.ts";
 import { mean } from "../ops/reduce.ts";
-import { type ClassificationOptions, classIndices, pairCounts } from "./labels.ts";
-import { type AverageOptions, type ClassStatistic, ConfusionMatrix } from "./confusion_matrix.ts";
+import {
+  CLASSIFICATION_KEYS,
+  type ClassificationOptions,
+  classIndices,
+  pairCounts,
+} from "./labels.ts";
+import {
+  AVERAGE_KEYS,
+  type AverageOptions,
+  averageOptions,
+  type ClassStatistic,
+  ConfusionMatrix,
+} from "./confusion_matrix.ts";
+import { checkOptions, type OptionKeys } from "../options.ts";
 
 /** Options of precision, recall and F1: how to read the predictions and how to average. */
 export type ScoreOptions = ClassificationOptions & AverageOptions;
+
+/** The keys of ScoreOptions. */
+export const SCORE_KEYS: OptionKeys<ScoreOptions> = { ...CLASSIFICATION_KEYS, ...AVERAGE_KEYS };
 
 /**
  * The fraction of samples whose predicted class is the target class (NaN for no samples).
@@ -23,6 +38,7 @@ export function accuracy(
   targets: Tensor,
   options: ClassificationOptions = {},
 ): number {
+  checkOptions("accuracy", options, CLASSIFICATION_KEYS);
   return noGrad(() => {
     const { predicted, actual } = classIndices("accuracy", predictions, targets, options);
     return predicted.size === 0 ? NaN : mean(eq(predicted, actual)).item();
@@ -40,6 +56,7 @@ export function confusionMatrix(
   targets: Tensor,
   options: ClassificationOptions = {},
 ): ConfusionMatrix {
+  checkOptions("confusionMatrix", options, CLASSIFICATION_KEYS);
   return noGrad(() => {
     const indices = classIndices("confusionMatrix", predictions, targets, options);
     return new ConfusionMatrix(indices.numClasses, pairCounts(indices));
@@ -52,9 +69,11 @@ function score(
   targets: Tensor,
   options: ScoreOptions,
 ): number {
+  checkOptions(statistic, options, SCORE_KEYS);
   return noGrad(() => {
     const indices = classIndices(statistic, predictions, targets, options);
-    return new ConfusionMatrix(indices.numClasses, pairCounts(indices)).average(statistic, options);
+    const matrix = new ConfusionMatrix(indices.numClasses, pairCounts(indices));
+    return matrix.average(statistic, averageOptions(options));
   });
 }
 

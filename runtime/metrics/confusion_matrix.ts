@@ -3,6 +3,8 @@
  * per-class and averaged statistic derived from it.
  */
 
+import { checkOptions, type OptionKeys } from "../options.ts";
+
 /**
  * How per-class values combine: the positive class only, the unweighted mean, pooled counts, or
  * the mean weighted by support.
@@ -20,6 +22,19 @@ export interface AverageOptions {
   positiveLabel?: number;
   /** The value of 0/0 (a class never predicted has precision 0 by default, as scikit-learn). */
   zeroDivision?: number;
+}
+
+/** The keys of AverageOptions. */
+export const AVERAGE_KEYS: OptionKeys<AverageOptions> = {
+  average: true,
+  positiveLabel: true,
+  zeroDivision: true,
+};
+
+/** Only the averaging options of `options` (which may hold others, such as a metric's name). */
+export function averageOptions(options: AverageOptions): AverageOptions {
+  const { average, positiveLabel, zeroDivision } = options;
+  return { average, positiveLabel, zeroDivision };
 }
 
 /**
@@ -118,6 +133,8 @@ export class ConfusionMatrix {
    * "weighted" the mean weighted by support, "micro" pools the counts.
    */
   average(statistic: ClassStatistic, options: AverageOptions = {}): number {
+    checkOptions("average", options, AVERAGE_KEYS);
+    checkOptions("average", options, AVERAGE_KEYS);
     const average = options.average ?? (this.numClasses <= 2 ? "binary" : "macro");
     const zeroDivision = options.zeroDivision ?? 0;
     const perClass = (c: number): number => this[statistic](c, zeroDivision);

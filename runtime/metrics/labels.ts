@@ -10,6 +10,7 @@ import { argmax, max, min, sum } from "../ops/reduce.ts";
 import { reshape, transpose, unsqueeze } from "../ops/shape_ops.ts";
 import { matmul } from "../ops/matmul.ts";
 import { formatShape } from "../shape.ts";
+import type { OptionKeys } from "../options.ts";
 
 /** How to read predictions: the threshold of binary scores, and whether they are logits. */
 export interface ClassificationOptions {
@@ -23,6 +24,13 @@ export interface ClassificationOptions {
   /** The number of classes; inferred from the shapes or the largest index when omitted. */
   numClasses?: number;
 }
+
+/** The keys of ClassificationOptions (for the metrics' option checks). */
+export const CLASSIFICATION_KEYS: OptionKeys<ClassificationOptions> = {
+  threshold: true,
+  fromLogits: true,
+  numClasses: true,
+};
 
 /** Predicted and actual classes as float32 indices [N], and the number of classes. */
 export interface ClassIndices {

@@ -7,9 +7,15 @@ import type { Tensor } from "../tensor.ts";
 import { noGrad } from "../autograd/grad_mode.ts";
 import { eq } from "../ops/compare.ts";
 import { sum } from "../ops/reduce.ts";
-import { type ClassificationOptions, classIndices, pairCounts } from "./labels.ts";
-import { type ClassStatistic, ConfusionMatrix } from "./confusion_matrix.ts";
-import type { ScoreOptions } from "./classification.ts";
+import {
+  CLASSIFICATION_KEYS,
+  type ClassificationOptions,
+  classIndices,
+  pairCounts,
+} from "./labels.ts";
+import { averageOptions, type ClassStatistic, ConfusionMatrix } from "./confusion_matrix.ts";
+import { SCORE_KEYS, type ScoreOptions } from "./classification.ts";
+import { checkOptions } from "../options.ts";
 
 /**
  * A metric computed over many batches. Write one to track anything per epoch.
@@ -55,6 +61,7 @@ export class Accuracy implements Metric {
   private correct = 0;
   private count = 0;
   constructor(private readonly options: MetricOptions = {}) {
+    checkOptions("Accuracy", options, { ...CLASSIFICATION_KEYS, name: true });
     this.name = options.name ?? "accuracy";
   }
   reset(): void {
@@ -82,6 +89,7 @@ export class ClassScore implements Metric {
     readonly statistic: ClassStatistic,
     private readonly options: ScoreOptions & { name?: string } = {},
   ) {
+    checkOptions(statistic, options, { ...SCORE_KEYS, name: true });
     this.name = options.name ?? statistic;
   }
   reset(): void {
@@ -95,7 +103,8 @@ export class ClassScore implements Metric {
     this.matrix = this.matrix === null ? batch : this.matrix.merge(batch);
   }
   compute(): number {
-    return this.matrix === null ? NaN : this.matrix.average(this.statistic, this.options);
+    if (this.matrix === null) return NaN;
+    return this.matrix.average(this.statistic, averageOptions(this.options));
   }
   /** The confusion matrix summed since the last reset (null before any update). */
   get confusionMatrix(): ConfusionMatrix | null {

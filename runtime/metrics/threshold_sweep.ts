@@ -7,6 +7,7 @@
  */
 import { Tensor } from "../tensor.ts";
 import { formatShape } from "../shape.ts";
+import { checkOptions } from "../options.ts";
 
 /** Scores or labels: a tensor [N] or [N, 1], or plain numbers. */
 export type BinaryValues = Tensor | ArrayLike<number>;
@@ -133,6 +134,7 @@ export function thresholdSweep(
   labels: BinaryValues,
   options: ThresholdSweepOptions = {},
 ): ThresholdPoint[] {
+  checkOptions("thresholdSweep", options, { thresholds: true, zeroDivision: true });
   const sorted = sortedScores("thresholdSweep", scores, labels);
   const thresholds = options.thresholds ?? defaultThresholds(sorted.scores);
   const zeroDivision = options.zeroDivision ?? 0;
