@@ -93,3 +93,8 @@ export function collapseDims(
   if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [1]) };
   return { shape: outShape, strides: outStrides };
 }
+
+/** Views `shape` around `dim` as [outer, size, inner]. */
+export function splitAt(shape: readonly number[], dim: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, dim)), shape[dim], sizeOf(shape.slice(dim + 1))];
+}

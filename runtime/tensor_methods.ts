@@ -5,7 +5,8 @@
 import { Tensor } from "./tensor.ts";
 import * as F from "./functional.ts";
 import type { Dims } from "./ops/reduce.ts";
-import { cast } from "./backend/kernels.ts";
+import { cast } from "./backend/kernels/fill.ts";
+import { runBackward } from "./autograd/engine.ts";
 
 declare module "./tensor.ts" {
   interface Tensor {
@@ -61,6 +62,11 @@ declare module "./tensor.ts" {
     /** 1/0 mask of this < other. */ lt(other: Tensor | number): Tensor;
     /** A float32 copy. */ float(): Tensor;
     /** An int32 copy (truncating toward zero). */ int(): Tensor;
+    /**
+     * Back-propagates from this tensor: every leaf with `requiresGrad` that it depends on gets its
+     * gradient added to `.grad`. A non-scalar tensor needs the upstream `gradient` (same shape).
+     */
+    backward(gradient?: Tensor): void;
   }
 }
 
@@ -196,3 +202,12 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
 for (const [name, fn] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true });
 }
+
+// backward() lives here rather than in tensor.ts because the engine is built on Tensor.
+Object.defineProperty(Tensor.prototype, "backward", {
+  value: function backward(this: Tensor, gradient?: Tensor): void {
+    runBackward(this, gradient);
+  },
+  writable: true,
+  configurable: true,
+});
