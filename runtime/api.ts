@@ -51,10 +51,10 @@ export {
 } from "./train/mod.ts";
 export { grad, type GradOptions, valueAndGrad } from "./autograd/functional.ts";
 export { isGradEnabled, noGrad, withGradMode } from "./autograd/grad_mode.ts";
-export { keep, scope } from "./autograd/scope.ts";
+export { keep, scope } from "./backend/scope.ts";
 export { toDot } from "./autograd/dot.ts";
 export { gradcheck, GradcheckError, type GradcheckOptions } from "./autograd/gradcheck.ts";
-export { IndexOutOfRange } from "./backend/kernels.ts";
+export { IndexOutOfRange } from "./backend/kernels/gather.ts";
 export { backend, hasBackend, initBackend } from "./backend/backend.ts";
 export { type KernelBuild, supportsRelaxedSimd } from "./backend/module.ts";
 

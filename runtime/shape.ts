@@ -111,3 +111,8 @@ export function shapeFromArgs(op: string, args: ShapeArgs): readonly number[] {
   }
   return args as number[];
 }
+
+/** Views `shape` around `dim` as [outer, size, inner]. */
+export function splitAt(shape: readonly number[], dim: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, dim)), shape[dim], sizeOf(shape.slice(dim + 1))];
+}

@@ -1,13 +1,13 @@
 /**
  * The Tensor: an n-dimensional float32 (or int32, for indices) array whose elements live in the
  * kernel module's linear memory, with the fields reverse-mode autodiff needs (`requiresGrad`,
- * `grad`, and the node that produced it). Op methods (`x.add(y)`, `x.matmul(w)`, ...) are attached
- * in `tensor_methods.ts`; the ops themselves live in `ops/`.
+ * `grad`, and the node that produced it). Op methods (`x.add(y)`, `x.matmul(w)`, ...) and
+ * `backward()` are attached in `tensor_methods.ts`, so that this file imports neither the ops (in
+ * `ops/`) nor the autograd engine, which are built on it.
  */
 import { backend } from "./backend/backend.ts";
-import { trackTensor, untrackTensor } from "./autograd/scope.ts";
+import { trackTensor, untrackTensor } from "./backend/scope.ts";
 import type { GradNode } from "./autograd/node.ts";
-import { runBackward } from "./autograd/engine.ts";
 import { formatShape, sizeOf } from "./shape.ts";
 
 /** Element types: float32 for values, int32 for indices and labels. */
@@ -148,14 +148,6 @@ export class Tensor {
     }
     const b = backend();
     return this.dtype === "int32" ? b.i32[this.ptr >>> 2] : b.f32[this.ptr >>> 2];
-  }
-
-  /**
-   * Back-propagates from this tensor: every leaf with `requiresGrad` that it depends on gets its
-   * gradient added to `.grad`. A non-scalar tensor needs the upstream `gradient` (same shape).
-   */
-  backward(gradient?: Tensor): void {
-    runBackward(this, gradient);
   }
 
   /** Keeps `.grad` on this non-leaf tensor during `backward()` (for inspecting activations). */

@@ -4,11 +4,15 @@
  */
 import { Tensor } from "./tensor.ts";
 import * as F from "./functional.ts";
-import type { Dims, VarianceOptions } from "./ops/reduce.ts";
-import type { ClampBounds } from "./ops/arithmetic.ts";
-import type { GeluOptions, SoftplusOptions } from "./ops/activation.ts";
+import type { Dims } from "./ops/reduce.ts";
 import type { ShapeArgs } from "./shape.ts";
-import { cast } from "./backend/kernels.ts";
+import { cast } from "./backend/kernels/fill.ts";
+import { runBackward } from "./autograd/engine.ts";
+
+type VarianceOptions = F.VarianceOptions;
+type ClampBounds = F.ClampBounds;
+type GeluOptions = F.GeluOptions;
+type SoftplusOptions = F.SoftplusOptions;
 
 declare module "./tensor.ts" {
   interface Tensor {
@@ -87,6 +91,11 @@ declare module "./tensor.ts" {
     /** 1/0 mask of this <= other. */ le(other: Tensor | number): Tensor;
     /** A float32 copy. */ float(): Tensor;
     /** An int32 copy (truncating toward zero). */ int(): Tensor;
+    /**
+     * Back-propagates from this tensor: every leaf with `requiresGrad` that it depends on gets its
+     * gradient added to `.grad`. A non-scalar tensor needs the upstream `gradient` (same shape).
+     */
+    backward(gradient?: Tensor): void;
   }
 }
 
@@ -270,3 +279,12 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
 for (const [name, fn] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true });
 }
+
+// backward() lives here rather than in tensor.ts because the engine is built on Tensor.
+Object.defineProperty(Tensor.prototype, "backward", {
+  value: function backward(this: Tensor, gradient?: Tensor): void {
+    runBackward(this, gradient);
+  },
+  writable: true,
+  configurable: true,
+});

@@ -1,6 +1,8 @@
 /** Gradient accumulation helpers of the autodiff engine. */
 import type { Tensor } from "../tensor.ts";
-import { binary, BinaryOp, filled } from "../backend/kernels.ts";
+import { BinaryOp } from "../backend/exports.ts";
+import { binary } from "../backend/kernels/elementwise.ts";
+import { filled } from "../backend/kernels/fill.ts";
 
 /**
  * Returns existing + extra and disposes `extra`. Adds in place when `existing` owns its memory

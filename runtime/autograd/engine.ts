@@ -6,7 +6,7 @@
 import type { Tensor } from "../tensor.ts";
 import type { BackwardFn } from "./node.ts";
 import { isGradEnabled, withGradMode } from "./grad_mode.ts";
-import { untrackTensor } from "./scope.ts";
+import { untrackTensor } from "../backend/scope.ts";
 import { formatShape, sameShape } from "../shape.ts";
 import { addInPlaceOrNew, onesLikeShape } from "./accumulate.ts";
 

@@ -5,9 +5,9 @@
  */
 import type { Tensor } from "../tensor.ts";
 import { runBackward } from "./engine.ts";
-import { scope } from "./scope.ts";
+import { scope } from "../backend/scope.ts";
 import { withGradMode } from "./grad_mode.ts";
-import { filled } from "../backend/kernels.ts";
+import { filled } from "../backend/kernels/fill.ts";
 import { formatShape } from "../shape.ts";
 import { checkOptions } from "../options.ts";
 

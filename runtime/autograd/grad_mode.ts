@@ -1,5 +1,5 @@
 /** Whether ops record the graph: on by default, off inside `noGrad` and during `backward()`. */
-import { scope } from "./scope.ts";
+import { scope } from "../backend/scope.ts";
 
 let enabled = true;
 

@@ -11,7 +11,7 @@ import type { Tensor } from "../tensor.ts";
 import { backend } from "../backend/backend.ts";
 import { withGradMode } from "./grad_mode.ts";
 import { runBackward } from "./engine.ts";
-import { scope } from "./scope.ts";
+import { scope } from "../backend/scope.ts";
 import { formatShape, stridesOf } from "../shape.ts";
 import { tensor } from "../ops/creation.ts";
 import { checkOptions } from "../options.ts";

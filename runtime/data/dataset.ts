@@ -1,7 +1,7 @@
 /** Datasets: anything with a length that can hand out a batch of samples by their indices. */
 import type { Tensor } from "../tensor.ts";
-import { fromArray } from "../backend/kernels.ts";
-import { keep } from "../autograd/scope.ts";
+import { fromArray } from "../backend/kernels/transfer.ts";
+import { keep } from "../backend/scope.ts";
 import { formatShape } from "../shape.ts";
 import { selectRows } from "./rows.ts";
 

@@ -4,7 +4,7 @@
  * I64, U64) to int32, refusing values int32 cannot hold. FP8 has no conversion.
  */
 import type { DType, Tensor } from "../tensor.ts";
-import { fromArray } from "../backend/kernels.ts";
+import { fromArray } from "../backend/kernels/transfer.ts";
 import { tensorFromBytes } from "./tensor_bytes.ts";
 import { SafetensorsError } from "./safetensors_header.ts";
 

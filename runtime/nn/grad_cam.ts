@@ -15,8 +15,8 @@ import { matmul } from "../ops/matmul.ts";
 import { transpose } from "../ops/shape_ops.ts";
 import { runBackward } from "../autograd/engine.ts";
 import { withGradMode } from "../autograd/grad_mode.ts";
-import { scope } from "../autograd/scope.ts";
-import { filled } from "../backend/kernels.ts";
+import { scope } from "../backend/scope.ts";
+import { filled } from "../backend/kernels/fill.ts";
 import { formatShape } from "../shape.ts";
 import { checkOptions } from "../options.ts";
 

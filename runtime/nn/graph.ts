@@ -4,8 +4,8 @@
  * as the list of Â's non-zeros (self loops included); `propagate` multiplies node features by Â.
  */
 import { Tensor } from "../tensor.ts";
-import { firstNonFinite } from "../backend/kernels.ts";
-import { keep } from "../autograd/scope.ts";
+import { firstNonFinite } from "../backend/kernels/fill.ts";
+import { keep } from "../backend/scope.ts";
 import { noGrad } from "../autograd/grad_mode.ts";
 import { eye, tensor } from "../ops/creation.ts";
 import { add, mul, pow } from "../ops/arithmetic.ts";

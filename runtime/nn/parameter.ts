@@ -1,6 +1,6 @@
 /** Marking tensors as a module's parameters (trained) or buffers (saved, not trained). */
 import type { Tensor } from "../tensor.ts";
-import { keep } from "../autograd/scope.ts";
+import { keep } from "../backend/scope.ts";
 
 const parameterSet = new WeakSet<Tensor>();
 const bufferSet = new WeakSet<Tensor>();

@@ -1,13 +1,8 @@
 /** Activation functions and softmax / log-softmax, each beside its gradient. */
 import type { Tensor } from "../tensor.ts";
-import {
-  binary,
-  BinaryOp,
-  softmaxBackwardKernel,
-  softmaxKernel,
-  unary,
-  UnaryOp,
-} from "../backend/kernels.ts";
+import { BinaryOp, UnaryOp } from "../backend/exports.ts";
+import { binary, unary } from "../backend/kernels/elementwise.ts";
+import { softmaxBackwardKernel, softmaxKernel } from "../backend/kernels/softmax.ts";
 import { record } from "../autograd/engine.ts";
 import { expectFloat } from "./broadcast.ts";
 import { normalizeDim } from "../shape.ts";

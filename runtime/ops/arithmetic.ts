@@ -1,6 +1,8 @@
 /** Arithmetic with numpy broadcasting, each op beside its gradient. */
 import type { Tensor } from "../tensor.ts";
-import { binary, BinaryOp, filled, unary, UnaryOp, whereKernel } from "../backend/kernels.ts";
+import { BinaryOp, UnaryOp } from "../backend/exports.ts";
+import { binary, unary, whereKernel } from "../backend/kernels/elementwise.ts";
+import { filled } from "../backend/kernels/fill.ts";
 import { record } from "../autograd/engine.ts";
 import { expectFloat, sumToShape, toTensor } from "./broadcast.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";

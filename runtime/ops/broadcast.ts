@@ -1,6 +1,8 @@
 /** Helpers for ops that broadcast: scalars as tensors, and reducing a gradient to an input's shape. */
 import { Tensor } from "../tensor.ts";
-import { filled, reduceDim, ReduceOp } from "../backend/kernels.ts";
+import { ReduceOp } from "../backend/exports.ts";
+import { filled } from "../backend/kernels/fill.ts";
+import { reduceDim } from "../backend/kernels/reduce.ts";
 import { sameShape } from "../shape.ts";
 
 /** A tensor operand from a tensor or a number (a 0-d constant). */

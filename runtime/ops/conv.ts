@@ -2,7 +2,7 @@
  * 2-D convolution and transposed convolution (PyTorch semantics, NCHW), each beside its gradients.
  * The two are adjoint linear maps: conv2d's input gradient is the transposed conv of the output
  * gradient, and the transposed conv's input gradient is the conv2d of its output gradient, both
- * with the same weight; no zero-stuffed copies are ever made (see runtime/backend/conv_kernels.ts).
+ * with the same weight; no zero-stuffed copies are ever made (see runtime/backend/kernels/conv.ts).
  */
 import type { Tensor } from "../tensor.ts";
 import {
@@ -11,7 +11,7 @@ import {
   conv2dKernel,
   conv2dWeightGradKernel,
   type ConvGeometry,
-} from "../backend/conv_kernels.ts";
+} from "../backend/kernels/conv.ts";
 import { record } from "../autograd/engine.ts";
 import { isGradEnabled } from "../autograd/grad_mode.ts";
 import { expectFloat } from "./broadcast.ts";

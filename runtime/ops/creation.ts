@@ -1,14 +1,8 @@
 /** Creating tensors: from data, constants, ranges, identity, and seeded random numbers. */
 import { type DType, type NestedArray, Tensor } from "../tensor.ts";
-import {
-  arangeKernel,
-  cast,
-  filled,
-  fromArray,
-  normalKernel,
-  seedKernel,
-  uniformKernel,
-} from "../backend/kernels.ts";
+import { arangeKernel, cast, filled } from "../backend/kernels/fill.ts";
+import { normalKernel, seedKernel, uniformKernel } from "../backend/kernels/random.ts";
+import { fromArray } from "../backend/kernels/transfer.ts";
 import { formatShape, sizeOf } from "../shape.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
 

@@ -4,8 +4,10 @@
  * reused in the backward pass by the elementwise multiply.
  */
 import type { Tensor } from "../tensor.ts";
-import { dropoutMaskKernel } from "../backend/nn_kernels.ts";
-import { binary, BinaryOp, filled } from "../backend/kernels.ts";
+import { BinaryOp } from "../backend/exports.ts";
+import { binary } from "../backend/kernels/elementwise.ts";
+import { filled } from "../backend/kernels/fill.ts";
+import { dropoutMaskKernel } from "../backend/kernels/norm.ts";
 import { record } from "../autograd/engine.ts";
 import { expectFloat } from "./broadcast.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";

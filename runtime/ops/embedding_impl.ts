@@ -4,8 +4,8 @@
  * (with their bounds check), so no embedding kernel of its own.
  */
 import type { Tensor } from "../tensor.ts";
-import { indexAddKernel, IndexOutOfRange, indexSelectKernel } from "../backend/kernels.ts";
-import { zeroRowKernel } from "../backend/nn_kernels.ts";
+import { zeroRowKernel } from "../backend/kernels/fill.ts";
+import { indexAddKernel, IndexOutOfRange, indexSelectKernel } from "../backend/kernels/gather.ts";
 import { record } from "../autograd/engine.ts";
 import { expectFloat } from "./broadcast.ts";
 import { formatShape } from "../shape.ts";

@@ -5,7 +5,7 @@ import {
   indexAddKernel,
   indexSelectKernel,
   scatterAddKernel,
-} from "../backend/kernels.ts";
+} from "../backend/kernels/gather.ts";
 import { record } from "../autograd/engine.ts";
 import { expectFloat } from "./broadcast.ts";
 import { formatShape, normalizeDim } from "../shape.ts";

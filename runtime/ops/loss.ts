@@ -4,14 +4,10 @@
  * logits are computed in their stable forms (log-softmax; max(x,0) − x·y + log1p(e^−|x|)).
  */
 import type { Tensor } from "../tensor.ts";
-import {
-  binary,
-  BinaryOp,
-  firstNonFinite,
-  IndexOutOfRange,
-  unary,
-  UnaryOp,
-} from "../backend/kernels.ts";
+import { BinaryOp, UnaryOp } from "../backend/exports.ts";
+import { binary, unary } from "../backend/kernels/elementwise.ts";
+import { firstNonFinite } from "../backend/kernels/fill.ts";
+import { IndexOutOfRange } from "../backend/kernels/gather.ts";
 import { record } from "../autograd/engine.ts";
 import { expectFloat } from "./broadcast.ts";
 import { abs, add, clamp, log, mul, square, sub } from "./arithmetic.ts";

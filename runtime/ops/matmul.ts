@@ -5,7 +5,10 @@
  * operands directly, with no copies.
  */
 import { Tensor } from "../tensor.ts";
-import { filled, gemmKernel, reduceDim, ReduceOp } from "../backend/kernels.ts";
+import { ReduceOp } from "../backend/exports.ts";
+import { filled } from "../backend/kernels/fill.ts";
+import { gemmKernel } from "../backend/kernels/gemm.ts";
+import { reduceDim } from "../backend/kernels/reduce.ts";
 import { record } from "../autograd/engine.ts";
 import { isGradEnabled } from "../autograd/grad_mode.ts";
 import { relu } from "./activation.ts";

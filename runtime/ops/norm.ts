@@ -4,13 +4,13 @@
  * re-exported.
  */
 import type { Tensor } from "../tensor.ts";
+import { cast } from "../backend/kernels/fill.ts";
 import {
   batchNormBackwardKernel,
   batchNormForwardKernel,
   batchNormStatsKernel,
   type ChannelLayout,
-} from "../backend/nn_kernels.ts";
-import { cast } from "../backend/kernels.ts";
+} from "../backend/kernels/norm.ts";
 import { record } from "../autograd/engine.ts";
 import { isGradEnabled } from "../autograd/grad_mode.ts";
 import { expectFloat } from "./broadcast.ts";

@@ -12,7 +12,7 @@ import {
   maxPool2dBackwardKernel,
   maxPool2dKernel,
   type PoolGeometry,
-} from "../backend/nn_kernels.ts";
+} from "../backend/kernels/pool.ts";
 import { record } from "../autograd/engine.ts";
 import { isGradEnabled } from "../autograd/grad_mode.ts";
 import { expectFloat } from "./broadcast.ts";

@@ -1,14 +1,9 @@
 /** Reductions with PyTorch's `dim` / `keepdim`: sum, mean, max, min, argmax, argmin, logsumexp, var. */
 import type { Tensor } from "../tensor.ts";
-import {
-  binary,
-  BinaryOp,
-  broadcastTo,
-  reduceDim,
-  ReduceOp,
-  unary,
-  UnaryOp,
-} from "../backend/kernels.ts";
+import { BinaryOp, ReduceOp, UnaryOp } from "../backend/exports.ts";
+import { broadcastTo } from "../backend/kernels/copy.ts";
+import { binary, unary } from "../backend/kernels/elementwise.ts";
+import { reduceDim } from "../backend/kernels/reduce.ts";
 import { record } from "../autograd/engine.ts";
 import { expectFloat } from "./broadcast.ts";
 import { formatShape, normalizeDim } from "../shape.ts";

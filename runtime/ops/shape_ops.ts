@@ -1,6 +1,7 @@
 /** Shape ops: reshape, flatten, squeeze, unsqueeze, transpose, permute, expand, cat, stack, narrow, slice. */
 import { Tensor } from "../tensor.ts";
-import { broadcastTo, copyStridedKernel, filled } from "../backend/kernels.ts";
+import { broadcastTo, copyStridedKernel } from "../backend/kernels/copy.ts";
+import { filled } from "../backend/kernels/fill.ts";
 import { record } from "../autograd/engine.ts";
 import { sumToShape } from "./broadcast.ts";
 import {

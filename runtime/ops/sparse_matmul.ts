@@ -4,7 +4,7 @@
  * values) are theirs and no kernel of its own is needed.
  */
 import type { Tensor } from "../tensor.ts";
-import { IndexOutOfRange } from "../backend/kernels.ts";
+import { IndexOutOfRange } from "../backend/kernels/gather.ts";
 import { expectFloat } from "./broadcast.ts";
 import { zeros } from "./creation.ts";
 import { indexSelect } from "./indexing.ts";

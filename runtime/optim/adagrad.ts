@@ -1,6 +1,7 @@
 /** Adagrad (PyTorch's rule: lr decay, L2 weight decay), one fused kernel call per parameter. */
 import { Tensor } from "../tensor.ts";
-import { adagradStepKernel, filled } from "../backend/kernels.ts";
+import { filled } from "../backend/kernels/fill.ts";
+import { adagradStepKernel } from "../backend/kernels/optim.ts";
 import { checkOption, Optimizer, type ParamState, stateTensor } from "./optimizer.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
 

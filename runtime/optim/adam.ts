@@ -3,7 +3,8 @@
  * call per parameter.
  */
 import { Tensor } from "../tensor.ts";
-import { adamAmsgradStepKernel, adamStepKernel, filled } from "../backend/kernels.ts";
+import { filled } from "../backend/kernels/fill.ts";
+import { adamAmsgradStepKernel, adamStepKernel } from "../backend/kernels/optim.ts";
 import { checkOption, Optimizer, type ParamState, stateTensor } from "./optimizer.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
 

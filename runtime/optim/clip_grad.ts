@@ -1,7 +1,8 @@
 /** Gradient clipping by total norm, as torch.nn.utils.clip_grad_norm_. */
 import type { Tensor } from "../tensor.ts";
-import { binary, BinaryOp } from "../backend/kernels.ts";
-import { keep } from "../autograd/scope.ts";
+import { BinaryOp } from "../backend/exports.ts";
+import { binary } from "../backend/kernels/elementwise.ts";
+import { keep } from "../backend/scope.ts";
 import { noGrad } from "../autograd/grad_mode.ts";
 import { abs, add, clamp, div, pow, sqrt, square } from "../ops/arithmetic.ts";
 import { max, sum } from "../ops/reduce.ts";

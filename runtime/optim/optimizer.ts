@@ -1,8 +1,8 @@
 /** The base of the optimizers: parameter list, `zeroGrad`, and per-parameter state kept out of scopes. */
 import { Tensor } from "../tensor.ts";
-import { keep } from "../autograd/scope.ts";
+import { keep } from "../backend/scope.ts";
 import { dropGradients } from "../autograd/accumulate.ts";
-import { cast } from "../backend/kernels.ts";
+import { cast } from "../backend/kernels/fill.ts";
 import { formatShape, sameShape } from "../shape.ts";
 
 /** One parameter's optimizer state: tensors shaped like the parameter, and counters (step). */

@@ -3,7 +3,8 @@
  * kernel call per parameter.
  */
 import { Tensor } from "../tensor.ts";
-import { filled, rmspropStepKernel } from "../backend/kernels.ts";
+import { filled } from "../backend/kernels/fill.ts";
+import { rmspropStepKernel } from "../backend/kernels/optim.ts";
 import { checkOption, Optimizer, type ParamState, stateTensor } from "./optimizer.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
 

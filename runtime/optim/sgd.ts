@@ -1,6 +1,7 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (PyTorch's rule). */
 import { Tensor } from "../tensor.ts";
-import { filled, sgdStepKernel } from "../backend/kernels.ts";
+import { filled } from "../backend/kernels/fill.ts";
+import { sgdStepKernel } from "../backend/kernels/optim.ts";
 import { checkOption, Optimizer, type ParamState, stateTensor } from "./optimizer.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
 

@@ -4,7 +4,7 @@
  * its own memory scope.
  */
 import type { Tensor } from "../tensor.ts";
-import { scope } from "../autograd/scope.ts";
+import { scope } from "../backend/scope.ts";
 
 /** One batch: inputs x (first dim = samples) and targets y. */
 export interface Batch {

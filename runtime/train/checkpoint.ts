@@ -4,7 +4,7 @@
  * are never handed to the hook: training stops with an error instead.
  */
 import type { Module } from "../nn/module.ts";
-import { firstNonFinite } from "../backend/kernels.ts";
+import { firstNonFinite } from "../backend/kernels/fill.ts";
 import type { Callback, TrainingContext } from "./callback.ts";
 import type { EpochLog } from "./history.ts";
 import { Monitor, type MonitorMode } from "./monitor.ts";

@@ -1,8 +1,8 @@
 /** Copies of a model's parameters and buffers, kept outside every scope (for best-weights restore). */
 import type { Tensor } from "../tensor.ts";
 import type { Module } from "../nn/module.ts";
-import { cast } from "../backend/kernels.ts";
-import { keep } from "../autograd/scope.ts";
+import { cast } from "../backend/kernels/fill.ts";
+import { keep } from "../backend/scope.ts";
 
 /** A copy of `model.stateDict()` that later training does not change. */
 export function snapshotState(model: Module): Map<string, Tensor> {

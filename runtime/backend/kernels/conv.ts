@@ -13,9 +13,13 @@
  * build, batch 64): one image at a time, the GEMMs of the DCGAN's 7x7 layers are 49 columns wide
  * and their forward and input-gradient passes ran at 34-38 GFLOP/s; in chunks of 5 images, 39-46.
  */
-import { backend } from "./backend.ts";
-import { copyStridedKernel, filled, gemmKernel, reduceDim, ReduceOp } from "./kernels.ts";
-import { Tensor } from "../tensor.ts";
+import { backend } from "../backend.ts";
+import { ReduceOp } from "../exports.ts";
+import { Tensor } from "../../tensor.ts";
+import { copyStridedKernel } from "./copy.ts";
+import { filled } from "./fill.ts";
+import { gemmKernel } from "./gemm.ts";
+import { reduceDim } from "./reduce.ts";
 
 /** Sizes of one conv (stride, padding and dilation per axis; padding is the top/left amount). */
 export interface ConvGeometry {

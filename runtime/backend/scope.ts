@@ -4,7 +4,17 @@
  * enclosing scope) and those passed to `keep()`. The trainer runs each step in a scope, so a
  * training loop's intermediates are freed without user code.
  */
-import type { Tensor } from "../tensor.ts";
+
+/**
+ * What a scope owns: a tensor, seen only through what disposal needs, so that memory ownership
+ * sits below `Tensor` (which registers each new tensor here) without importing it.
+ */
+export interface Owned {
+  dispose(): void;
+  readonly grad: Owned | null;
+}
+
+type Tensor = Owned;
 
 const stack: Set<Tensor>[] = [];
 const owner = new WeakMap<Tensor, Set<Tensor>>();
@@ -101,5 +111,5 @@ function collectTensors(value: unknown, found: Set<Tensor>, seen: Set<unknown>):
 }
 
 function isTensor(value: object): value is Tensor {
-  return "storage" in value && "shape" in value && "backward" in value;
+  return "storage" in value && "shape" in value && "dispose" in value;
 }

@@ -1,0 +1,24 @@
+/** Tensor-level calls of the random-number kernels (assembly/random.ts). */
+import { backend } from "../backend.ts";
+import { Tensor } from "../../tensor.ts";
+
+/** Fills with U[low, high) from the module's seeded generator. */
+export function uniformKernel(shape: readonly number[], low: number, high: number): Tensor {
+  const out = Tensor.empty(shape);
+  if (out.size > 0) backend().k.randomUniformF32(out.ptr, out.size, low, high);
+  return out;
+}
+
+/** Fills with N(mean, std²) from the module's seeded generator. */
+export function normalKernel(shape: readonly number[], mean: number, std: number): Tensor {
+  const out = Tensor.empty(shape);
+  if (out.size > 0) backend().k.randomNormalF32(out.ptr, out.size, mean, std);
+  return out;
+}
+
+/** Reseeds the generator. */
+export function seedKernel(seed: number): void {
+  const low = seed >>> 0;
+  const high = Math.floor(seed / 4294967296) >>> 0;
+  backend().k.seedRandom(low | 0, high | 0);
+}
