@@ -18,6 +18,7 @@ import {
   zeros,
 } from "../runtime/mod.ts";
 import { createApp } from "../server/app.ts";
+import { type GrayImage, resizeArea } from "../server/image.ts";
 import { INFER_CHUNK } from "../server/inference.ts";
 import { isValidModelName, ModelRegistry } from "../server/registry.ts";
 import { directorySource, registryFromDirectory } from "../server/registry_fs.ts";
@@ -812,8 +813,16 @@ Deno.test("classify: a PNG (gray, RGBA, larger, multipart, inverted) gives the i
   );
 });
 
-/** A PNG with the given IHDR fields and one IDAT holding `idat` compressed with zlib. */
-async function craftPng(width: number, height: number, raw: Uint8Array): Promise<Uint8Array> {
+/**
+ * A PNG of `width`×`height` at bit depth 8 (gray unless `colourType` says otherwise), `before`
+ * chunks ahead of one IDAT holding `raw` compressed with zlib.
+ */
+async function craftPng(
+  width: number,
+  height: number,
+  raw: Uint8Array,
+  { colourType = 0, before = [] as { type: string; data: Uint8Array }[] } = {},
+): Promise<Uint8Array> {
   const compressed = new Uint8Array(
     await new Response(
       new Blob([raw as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
@@ -831,10 +840,11 @@ async function craftPng(width: number, height: number, raw: Uint8Array): Promise
   const ihdr = new Uint8Array(13);
   new DataView(ihdr.buffer).setUint32(0, width);
   new DataView(ihdr.buffer).setUint32(4, height);
-  ihdr.set([8, 0, 0, 0, 0], 8);
+  ihdr.set([8, colourType, 0, 0, 0], 8);
   const parts = [
     new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]),
     chunk("IHDR", ihdr),
+    ...before.map(({ type, data }) => chunk(type, data)),
     chunk("IDAT", compressed),
     chunk("IEND", new Uint8Array()),
   ];
@@ -905,6 +915,122 @@ Deno.test("classify refuses what is not a usable PNG: other types, bombs, huge i
         "the model's input shape [6] is not a grayscale image ([1, H, W], [H, W] or [H·W]); send tensors to /infer instead",
     },
   );
+});
+
+/** Filtered image data for 8-bit one-sample pixels: filter byte 0, then the row. */
+function rawRows(width: number, height: number, sample: (x: number, y: number) => number) {
+  const raw = new Uint8Array(height * (width + 1));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) raw[y * (width + 1) + 1 + x] = sample(x, y);
+  }
+  return raw;
+}
+
+Deno.test("classify refuses a tall or elongated PNG from its header, before decoding it (defect 2)", async () => {
+  const png = (body: Uint8Array) =>
+    errorOf(post("/v2/models/tiny-cnn/classify", body, { "content-type": "image/png" }));
+  // 8 KB compressed, 4194304 pixels (within the pixel limit): resizing it took seconds and 1.3 GB.
+  const tall = await craftPng(1, 4194304, new Uint8Array(4194304 * 2));
+  assert.ok(tall.length < 16384, `${tall.length} bytes`);
+  assert.deepEqual(await png(tall), {
+    status: 413,
+    error: "image of 1×4194304 pixels has a side over the limit of 4096 pixels",
+  });
+  assert.deepEqual(await png(await craftPng(4096, 64, new Uint8Array(64 * 4097))), {
+    status: 400,
+    error:
+      "not a usable PNG image: the image of 4096×64 pixels is 64 times as wide as it is tall; at most 32:1 is accepted (crop it to the digit)",
+  });
+  // At the limits: 32:1, and the longest side.
+  const narrow = await post(
+    "/v2/models/tiny-cnn/classify",
+    await craftPng(128, 4096, rawRows(128, 4096, (x, y) => (x * 7 + y) % 256)),
+    { "content-type": "image/png" },
+  );
+  assert.equal(narrow.status, 200);
+});
+
+Deno.test("classify refuses a palette PNG without a palette, and reads one with it (defect 6)", async () => {
+  const pixels = Array.from({ length: 64 }, (_, i) => (i * 37) % 256);
+  const indices = rawRows(8, 8, (x, y) => (y * 8 + x) % 4);
+  const noPalette = await craftPng(8, 8, indices, { colourType: 3 });
+  assert.deepEqual(
+    await errorOf(post("/v2/models/tiny-cnn/classify", noPalette, { "content-type": "image/png" })),
+    {
+      status: 400,
+      error:
+        "not a usable PNG image: a palette image (colour type 3) needs a PLTE chunk before its image data, and this one has none; save it as grayscale or RGB",
+    },
+  );
+  // With a palette of gray entries, the image is the gray image those entries spell.
+  const levels = [pixels[3], pixels[10], pixels[17], pixels[60]];
+  const plte = Uint8Array.from(levels.flatMap((v) => [v, v, v]));
+  const withPalette = await craftPng(8, 8, indices, {
+    colourType: 3,
+    before: [{ type: "PLTE", data: plte }],
+  });
+  const r = await post("/v2/models/tiny-cnn/classify", withPalette, {
+    "content-type": "image/png",
+  });
+  assert.equal(r.status, 200);
+  const gray = Array.from({ length: 64 }, (_, i) => levels[i % 4]);
+  assertClose(
+    (await r.json()).probabilities,
+    inProcess("tiny-cnn", Array.from(preprocess(gray)), [1, 1, 8, 8]).probabilities,
+    { atol: 0, rtol: 1e-7 },
+  );
+});
+
+/** Area resampling by its definition: each output pixel integrates the source over its box. */
+function areaReference(source: GrayImage, width: number, height: number): Float64Array {
+  const sx = source.width / width, sy = source.height / height;
+  const out = new Float64Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 0;
+      for (let v = 0; v < source.height; v++) {
+        const dy = Math.min((y + 1) * sy, v + 1) - Math.max(y * sy, v);
+        if (dy <= 0) continue;
+        for (let u = 0; u < source.width; u++) {
+          const dx = Math.min((x + 1) * sx, u + 1) - Math.max(x * sx, u);
+          if (dx > 0) sum += dx * dy * source.pixels[v * source.width + u];
+        }
+      }
+      out[y * width + x] = sum / (sx * sy);
+    }
+  }
+  return out;
+}
+
+Deno.test("resizeArea averages each output pixel's box, down, up and at odd ratios", () => {
+  for (
+    const [w, h, tw, th] of [[16, 16, 8, 8], [28, 28, 28, 28], [37, 23, 28, 28], [5, 3, 28, 28], [
+      1,
+      90,
+      8,
+      8,
+    ], [
+      100,
+      7,
+      9,
+      13,
+    ]]
+  ) {
+    const source: GrayImage = {
+      width: w,
+      height: h,
+      pixels: Float32Array.from({ length: w * h }, (_, i) => (i * 53) % 256),
+    };
+    const resized = resizeArea(source, tw, th);
+    assert.deepEqual([resized.width, resized.height], [tw, th]);
+    assertClose(Array.from(resized.pixels), Array.from(areaReference(source, tw, th)), {
+      atol: 1e-3,
+      rtol: 1e-5,
+    });
+  }
+  // An exact 2:1 reduction is the mean of 2×2 blocks, exactly.
+  const blocks = resizeArea({ width: 2, height: 2, pixels: Float32Array.of(1, 2, 3, 6) }, 1, 1);
+  assert.deepEqual(Array.from(blocks.pixels), [3]);
 });
 
 Deno.test("every request leaves the allocator's live bytes where they were", async () => {
