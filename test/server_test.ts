@@ -19,6 +19,7 @@ import {
 } from "../runtime/mod.ts";
 import { createApp } from "../server/app.ts";
 import { type GrayImage, resizeArea } from "../server/image.ts";
+import { pageHandler } from "../server/page/handler.ts";
 import { INFER_CHUNK } from "../server/inference.ts";
 import { isValidModelName, ModelRegistry } from "../server/registry.ts";
 import { directorySource, registryFromDirectory } from "../server/registry_fs.ts";
@@ -589,6 +590,37 @@ Deno.test("model names cannot reach outside the models folder", async () => {
   await assert.rejects(source.load("../outside"), /is not a valid model name/);
   await assert.rejects(source.load("missing"), /no model "missing"/);
   for (const name of registry.names()) registry.remove(name);
+  await Deno.remove(outside, { recursive: true });
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("the demo page's model files cannot follow a link out of the models folder (defect 3)", async () => {
+  const outside = await Deno.makeTempDir({ prefix: "edgegrad_outside_" });
+  const root = await Deno.makeTempDir({ prefix: "edgegrad_root_" });
+  await Deno.writeTextFile(`${outside}/config.json`, '{"secret": true}');
+  await Deno.symlink(outside, `${root}/x`); // the model folder is a link to elsewhere
+  await Deno.mkdir(`${root}/inside`);
+  await Deno.writeTextFile(`${root}/inside/config.json`, '{"inside": true}');
+  await Deno.symlink(`${outside}/config.json`, `${root}/inside/model.safetensors`);
+  await Deno.symlink(`${root}/inside`, `${root}/alias`); // a link that stays inside is fine
+  const withPage = createApp({ registry: shared.registry, page: pageHandler({ modelsDir: root }) });
+  assert.deepEqual(await errorOf(withPage.request("/models/x/config.json")), {
+    status: 403,
+    error: "config.json of model x leads outside its folder",
+  });
+  assert.deepEqual(await errorOf(withPage.request("/models/inside/model.safetensors")), {
+    status: 403,
+    error: "model.safetensors of model inside leads outside its folder",
+  });
+  for (const name of ["inside", "alias"]) {
+    const r = await withPage.request(`/models/${name}/config.json`);
+    assert.equal(r.status, 200, name);
+    assert.deepEqual(await r.json(), { inside: true });
+  }
+  assert.deepEqual(await errorOf(withPage.request("/models/absent/config.json")), {
+    status: 404,
+    error: "config.json of model absent not found",
+  });
   await Deno.remove(outside, { recursive: true });
   await Deno.remove(root, { recursive: true });
 });
