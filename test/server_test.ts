@@ -733,6 +733,46 @@ Deno.test("admin routes are off without a token, and need the token when on", as
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("a load refused for want of memory leaves inference working, with the same outputs (defect 1)", async () => {
+  const admin = createApp({ registry: shared.registry, adminToken: "s3cret-token" });
+  const batch = 37;
+  const values = randomValues(batch * 64, 11);
+  // The outputs before the failed load, one sample at a time: this leaves no free block of the
+  // sizes a batch of 37 needs, so the inference below has to carve new ones after the failure.
+  const expected = Array.from(
+    { length: batch },
+    (_, i) => inProcess("tiny-cnn", values.slice(i * 64, (i + 1) * 64), [1, 1, 8, 8]).logits,
+  ).flat();
+  // Linear(784 → 2,000,000) needs 6.3 GB of weights: more than WebAssembly memory can hold.
+  const config = {
+    format: "edgegrad",
+    version: 1,
+    architecture: {
+      type: "Sequential",
+      children: [{
+        type: "Linear",
+        options: { inFeatures: 784, outFeatures: 2_000_000, bias: true },
+      }],
+    },
+    inputShape: [784],
+  };
+  const refused = await errorOf(admin.request("/v2/repository/models/huge/load", {
+    method: "POST",
+    headers: { authorization: "Bearer s3cret-token" },
+    body: JSON.stringify({ parameters: { config, "file:model.safetensors": btoa("{}") } }),
+  }));
+  assert.ok(refused.status >= 400 && refused.status < 500, `status ${refused.status}`);
+  assert.match(refused.error, /^cannot load model "huge": /);
+  assert.equal((await admin.request("/v2/models/huge")).status, 404);
+  assert.deepEqual(await (await admin.request("/v2/health/ready")).json(), { ready: true });
+  const r = await admin.request("/v2/models/tiny-cnn/infer", {
+    method: "POST",
+    body: JSON.stringify(inferBody([batch, 1, 8, 8], values)),
+  });
+  assert.equal(r.status, 200, await r.clone().text());
+  assertClose((await r.json()).outputs[0].data, expected, { atol: 1e-6, rtol: 1e-5 });
+});
+
 Deno.test("CORS: off by default, any origin with '*', or a list of origins", async () => {
   const headers = { origin: "https://example.com" };
   assert.equal(
