@@ -773,6 +773,32 @@ Deno.test("a load refused for want of memory leaves inference working, with the 
   assertClose((await r.json()).outputs[0].data, expected, { atol: 1e-6, rtol: 1e-5 });
 });
 
+Deno.test("createApp refuses unknown options and an admin token a bearer header cannot carry", async () => {
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => createApp({ registry: shared.registry, adminTokens: "x" } as any),
+    /createApp: unknown option "adminTokens"/,
+  );
+  assert.throws(
+    () => createApp({ registry: shared.registry, adminToken: "has space" }),
+    /createApp: the admin token may only use letters, digits and - \. _ ~ \+ \//,
+  );
+  const admin = createApp({ registry: shared.registry, adminToken: "s3cret-token" });
+  assert.deepEqual(
+    await errorOf(admin.request("/v2/repository/index", {
+      method: "POST",
+      headers: { authorization: "Bearer" },
+    })),
+    { status: 401, error: "the Authorization header is not 'Bearer <admin token>'" },
+  );
+  // The scheme in any case, spaces after it: past the auth, to the route's own 404.
+  const r = await admin.request("/v2/repository/models/nope/unload", {
+    method: "POST",
+    headers: { authorization: "bearer   s3cret-token" },
+  });
+  assert.deepEqual(await errorOf(r), { status: 404, error: 'unknown model "nope"' });
+});
+
 Deno.test("CORS: off by default, any origin with '*', or a list of origins", async () => {
   const headers = { origin: "https://example.com" };
   assert.equal(
