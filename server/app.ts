@@ -21,7 +21,13 @@
 import type { Context } from "hono";
 // The LinearRouter preset: nothing to compile at the first request (a worker answers ~4 ms sooner).
 import { Hono } from "hono/quick";
+import { bearerAuth } from "hono/bearer-auth";
+import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import type { MiddlewareHandler } from "hono/types";
+import { checkOptions, type OptionKeys } from "../runtime/options.ts";
 import { io, memoryStats } from "../runtime/api.ts";
 import { DEFAULT_MAX_BODY_BYTES, describe, quote, readBody, RequestError } from "./http.ts";
 import { isPng, pngToInput } from "./image.ts";
@@ -55,6 +61,16 @@ export interface AppOptions {
   logger?: (line: string) => void;
 }
 
+const KEYS: OptionKeys<AppOptions> = {
+  registry: true,
+  adminToken: true,
+  cors: true,
+  maxBodyBytes: true,
+  maxBatch: true,
+  page: true,
+  logger: true,
+};
+
 /** The server's name and version in `GET /v2`. */
 export const SERVER_NAME = "edgegrad";
 /** See SERVER_NAME. */
@@ -69,19 +85,13 @@ const PLATFORM = "edgegrad";
 const MODEL_PREFIXES = ["/v2/models/:name", "/v2/models/:name/versions/:version"];
 
 function errorResponse(c: Context, error: unknown): Response {
+  // Hono's middleware (bearer auth) throws its answer, already a JSON error built here.
+  if (error instanceof HTTPException) return error.getResponse();
   if (error instanceof RequestError) {
     return c.json({ error: error.message }, error.status, error.headers);
   }
   const message = error instanceof Error ? error.message : String(error);
   return c.json({ error: `internal error: ${message}` }, 500);
-}
-
-/** Compares two tokens in time independent of where they differ. */
-function sameToken(given: string, expected: string): boolean {
-  const a = new TextEncoder().encode(given), b = new TextEncoder().encode(expected);
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ b[i];
-  return diff === 0;
 }
 
 function decodeBase64(text: string, where: string): Uint8Array {
@@ -96,6 +106,13 @@ function decodeBase64(text: string, where: string): Uint8Array {
   return bytes;
 }
 
+/** The characters of a bearer token (RFC 6750's b64token), as Hono's bearer auth accepts them. */
+const TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
+
+function unauthorized(c: Context, error: string): Response {
+  return c.json({ error }, 401, { "WWW-Authenticate": 'Bearer realm="edgegrad"' });
+}
+
 function flag(value: string | undefined): boolean {
   return value !== undefined && ["1", "true", "yes", ""].includes(value.toLowerCase());
 }
@@ -107,7 +124,13 @@ function flag(value: string | undefined): boolean {
  * Deno.serve(createApp({ registry, logger: console.log }).fetch);
  */
 export function createApp(options: AppOptions): Hono {
-  const { registry, adminToken, page, logger } = options;
+  const { registry, adminToken, page, logger } = checkOptions("createApp", options, KEYS);
+  if (adminToken !== undefined && adminToken !== "" && !TOKEN.test(adminToken)) {
+    throw new Error(
+      "createApp: the admin token may only use letters, digits and - . _ ~ + / (then '=' " +
+        "padding), as a bearer token does (RFC 6750)",
+    );
+  }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
   const counts = { requests: new Map<number, number>(), inferences: 0, samples: 0 };
@@ -138,6 +161,24 @@ export function createApp(options: AppOptions): Hono {
     );
   }
   app.onError((error, c) => errorResponse(c, error));
+  // 405 with Allow for a path served under other methods (Hono's middleware, our JSON error).
+  app.use(
+    "*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        errorResponse(
+          c,
+          new RequestError(
+            405,
+            `method ${c.req.method} is not allowed on ${new URL(c.req.url).pathname}; use ${
+              methods.join(" or ")
+            }`,
+            { Allow: methods.join(", ") },
+          ),
+        ),
+    }),
+  );
 
   /** The model a route names (and the version, if the path has one), or a 404. */
   function requireModel(c: Context): ServedModel {
@@ -193,41 +234,61 @@ export function createApp(options: AppOptions): Hono {
     };
   }
 
-  function requireAdmin(c: Context): void {
-    if (adminToken === undefined || adminToken === "") {
+  /** The repository routes: 403 without an admin token, then Hono's bearer auth. */
+  const admin: MiddlewareHandler = adminToken === undefined || adminToken === ""
+    ? () => {
       throw new RequestError(
         403,
         "the model repository routes are disabled: the server has no admin token configured",
       );
     }
-    const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-    if (match === null || !sameToken(match[1], adminToken)) {
-      throw new RequestError(
-        401,
-        header === ""
-          ? "the model repository routes need 'Authorization: Bearer <admin token>'"
-          : "the admin token is wrong",
-        { "WWW-Authenticate": 'Bearer realm="edgegrad"' },
-      );
-    }
-  }
-
-  /** Registers `handlers` by method on `path`, and 405 for the other methods. */
-  function route(path: string, handlers: Partial<Record<"GET" | "POST", (c: Context) => unknown>>) {
-    for (const [method, handler] of Object.entries(handlers)) {
-      app.on(method, path, (c) => handler(c) as Response | Promise<Response>);
-    }
-    const allowed = Object.keys(handlers).flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m]));
-    app.all(path, (c) => {
-      throw new RequestError(
-        405,
-        `method ${c.req.method} is not allowed on ${new URL(c.req.url).pathname}; use ${
-          allowed.join(" or ")
-        }`,
-        { Allow: allowed.join(", ") },
-      );
+    : bearerAuth({
+      token: adminToken,
+      realm: "edgegrad",
+      noAuthenticationHeader: {
+        message: (c) =>
+          unauthorized(c, "the model repository routes need 'Authorization: Bearer <admin token>'"),
+      },
+      invalidAuthenticationHeader: {
+        message: (c) => unauthorized(c, "the Authorization header is not 'Bearer <admin token>'"),
+      },
+      invalidToken: { message: (c) => unauthorized(c, "the admin token is wrong") },
     });
+  app.use("/v2/repository/*", admin);
+
+  /** Hono's body limit, answering as `readBody` does (which still checks what a host lets by). */
+  const limited = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: (c) => {
+      const declared = c.req.header("content-length");
+      return errorResponse(
+        c,
+        new RequestError(
+          413,
+          declared !== undefined && c.req.header("transfer-encoding") === undefined
+            ? `request body of ${Number(declared)} bytes exceeds the limit of ${maxBodyBytes} bytes`
+            : `request body runs past the limit of ${maxBodyBytes} bytes`,
+        ),
+      );
+    },
+  });
+  const limitBody: MiddlewareHandler = async (c, next) => {
+    try {
+      return await limited(c, next);
+    } catch (error) {
+      if (error instanceof RequestError || error instanceof HTTPException) throw error;
+      if (c.finalized) throw error; // the route's own failure, after the body was read
+      throw new RequestError(400, `could not read the request body: ${(error as Error).message}`);
+    }
+  };
+
+  /** Registers `handlers` by method on `path` (POST ones behind the body limit). */
+  function route(path: string, handlers: Partial<Record<"GET" | "POST", (c: Context) => unknown>>) {
+    const { GET: get, POST: post } = handlers;
+    if (get !== undefined) app.get(path, (c) => get(c) as Response | Promise<Response>);
+    if (post !== undefined) {
+      app.post(path, limitBody, (c) => post(c) as Response | Promise<Response>);
+    }
   }
 
   route("/v2/health/live", { GET: (c) => c.json({ live: true }) });
@@ -319,7 +380,6 @@ export function createApp(options: AppOptions): Hono {
 
   route("/v2/repository/index", {
     POST: async (c) => {
-      requireAdmin(c);
       const served = new Set(registry.names());
       const available = registry.source === undefined ? [] : await registry.source.list();
       const names = [...new Set([...served, ...available])].sort();
@@ -334,7 +394,6 @@ export function createApp(options: AppOptions): Hono {
   });
   route("/v2/repository/models/:name/load", {
     POST: async (c) => {
-      requireAdmin(c);
       const name = c.req.param("name") ?? "";
       if (!isValidModelName(name)) {
         throw new RequestError(
@@ -361,7 +420,6 @@ export function createApp(options: AppOptions): Hono {
   });
   route("/v2/repository/models/:name/unload", {
     POST: (c) => {
-      requireAdmin(c);
       const name = c.req.param("name") ?? "";
       if (!registry.remove(name)) throw new RequestError(404, `unknown model ${quote(name)}`);
       return c.json({ name, unload: true });

@@ -4,8 +4,10 @@
  * background), resize by area averaging to the model's image size, then apply the config's
  * preprocessing ((v·scale − mean) / std). Host-neutral: Web streams only.
  *
- * The header is checked before anything is decoded: at most `MAX_IMAGE_PIXELS` pixels, and the
- * compressed image data may not inflate past the size its header declares (a "zip bomb" of a few
+ * The header is checked before anything is decoded: at most `MAX_IMAGE_PIXELS` pixels, no side
+ * over `MAX_IMAGE_SIDE` and no aspect ratio over `MAX_ASPECT_RATIO` (an 8 KB 1×4194304 PNG would
+ * otherwise cost seconds and gigabytes to resize), a palette for a palette image, and compressed
+ * image data that does not inflate past the size its header declares (a "zip bomb" of a few
  * megabytes could otherwise inflate to gigabytes).
  */
 import type { DecodedPng } from "fast-png";
@@ -13,6 +15,10 @@ import { RequestError } from "./http.ts";
 
 /** The largest image accepted, in pixels (2048 × 2048). */
 export const MAX_IMAGE_PIXELS = 2048 * 2048;
+/** The longest side accepted, in pixels: it bounds the resize's buffers (source side × target). */
+export const MAX_IMAGE_SIDE = 4096;
+/** The most elongated image accepted: longer side over shorter side. */
+export const MAX_ASPECT_RATIO = 32;
 
 /** A grayscale image, row-major, values 0 (black) to 255 (white), fractional after conversion. */
 export interface GrayImage {
@@ -91,18 +97,51 @@ async function checkInflatedSize(parts: Uint8Array[], limit: number, what: strin
 /** Largest embedded colour profile (iCCP) accepted once inflated. */
 const MAX_PROFILE_BYTES = 1 << 20;
 
+/** Refuses (413/400) an IHDR size that is empty, too large, too long a side or too elongated. */
+function checkSize(width: number, height: number): void {
+  if (width === 0 || height === 0) throw invalid(`the image is ${width}×${height}`);
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw new RequestError(
+      413,
+      `image of ${width}×${height} pixels exceeds the limit of ${MAX_IMAGE_PIXELS} pixels`,
+    );
+  }
+  if (Math.max(width, height) > MAX_IMAGE_SIDE) {
+    throw new RequestError(
+      413,
+      `image of ${width}×${height} pixels has a side over the limit of ${MAX_IMAGE_SIDE} pixels`,
+    );
+  }
+  const ratio = Math.max(width, height) / Math.min(width, height);
+  if (ratio > MAX_ASPECT_RATIO) {
+    throw invalid(
+      `the image of ${width}×${height} pixels is ${Number(ratio.toFixed(1))} times as ${
+        width > height ? "wide as it is tall" : "tall as it is wide"
+      }; ` +
+        `at most ${MAX_ASPECT_RATIO}:1 is accepted (crop it to the digit)`,
+    );
+  }
+}
+
 /**
- * Walks the chunks and checks sizes before fast-png decodes anything: one IHDR first, at most
- * `MAX_IMAGE_PIXELS`, image data that inflates to no more than its header declares, and a
- * bounded colour profile (the two things fast-png inflates).
+ * Walks the chunks and checks sizes before fast-png decodes anything: one IHDR first, a size
+ * `checkSize` accepts, a PLTE before the image data of a palette image, image data that inflates
+ * to no more than its header declares, and a bounded colour profile (the two things fast-png
+ * inflates).
  */
 async function checkPng(bytes: Uint8Array): Promise<void> {
   if (!isPng(bytes)) throw invalid("the data does not start with the PNG signature");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const idat: Uint8Array[] = [];
   const profiles: Uint8Array[] = [];
-  let header: { width: number; height: number; bitsPerPixel: number; interlaced: boolean } | null =
-    null;
+  let header: {
+    width: number;
+    height: number;
+    bitsPerPixel: number;
+    interlaced: boolean;
+    palette: boolean;
+  } | null = null;
+  let palette = false;
   let offset = 8;
   let ended = false;
   while (!ended) {
@@ -118,13 +157,7 @@ async function checkPng(bytes: Uint8Array): Promise<void> {
       if (type !== "IHDR" || length !== 13) throw invalid("the first chunk is not a 13-byte IHDR");
       const width = view.getUint32(start), height = view.getUint32(start + 4);
       const depth = data[8], colorType = data[9];
-      if (width === 0 || height === 0) throw invalid(`the image is ${width}×${height}`);
-      if (width * height > MAX_IMAGE_PIXELS) {
-        throw new RequestError(
-          413,
-          `image of ${width}×${height} pixels exceeds the limit of ${MAX_IMAGE_PIXELS} pixels`,
-        );
-      }
+      checkSize(width, height);
       if (!(colorType in CHANNELS) || !DEPTHS[colorType].includes(depth)) {
         throw invalid(`colour type ${colorType} with bit depth ${depth} is not valid PNG`);
       }
@@ -133,10 +166,20 @@ async function checkPng(bytes: Uint8Array): Promise<void> {
         height,
         bitsPerPixel: CHANNELS[colorType] * depth,
         interlaced: data[12] === 1,
+        palette: colorType === 3,
       };
     } else if (type === "IHDR") {
       throw invalid("more than one IHDR chunk");
+    } else if (type === "PLTE") {
+      palette = true;
     } else if (type === "IDAT") {
+      if (header.palette && !palette) {
+        // fast-png would decode the indices as if they were gray levels.
+        throw invalid(
+          "a palette image (colour type 3) needs a PLTE chunk before its image data, and this " +
+            "one has none; save it as grayscale or RGB",
+        );
+      }
       idat.push(data);
     } else if (type === "iCCP") {
       const nameEnd = data.indexOf(0);
@@ -219,45 +262,72 @@ export async function decodePngGray(
   return { width, height, pixels };
 }
 
-/** For each output index along one axis, the source indices it covers and their weights. */
-function areaWeights(source: number, target: number): { index: number; weight: number }[][] {
+/**
+ * Area-resampling taps along one axis, in flat typed arrays (no object per pixel): output `t`
+ * averages source indices `index[k]` with weights `weight[k]` for `k` in `start[t]..start[t+1]`.
+ */
+interface AxisTaps {
+  start: Int32Array;
+  index: Int32Array;
+  weight: Float64Array;
+}
+
+/** The taps of each output index along an axis of `source` pixels resized to `target`. */
+function areaTaps(source: number, target: number): AxisTaps {
   const ratio = source / target;
-  const out: { index: number; weight: number }[][] = [];
+  // Output t covers at most ceil(end) − floor(start) ≤ ratio + 2 sources.
+  const capacity = source + 2 * target;
+  const start = new Int32Array(target + 1);
+  const index = new Int32Array(capacity);
+  const weight = new Float64Array(capacity);
+  let k = 0;
   for (let t = 0; t < target; t++) {
-    const start = t * ratio, end = (t + 1) * ratio;
-    const taps: { index: number; weight: number }[] = [];
-    for (let s = Math.floor(start); s < Math.min(Math.ceil(end), source); s++) {
-      const overlap = Math.min(end, s + 1) - Math.max(start, s);
-      if (overlap > 0) taps.push({ index: s, weight: overlap / ratio });
+    start[t] = k;
+    const from = t * ratio, to = (t + 1) * ratio;
+    for (let s = Math.floor(from); s < Math.min(Math.ceil(to), source); s++) {
+      const overlap = Math.min(to, s + 1) - Math.max(from, s);
+      if (overlap > 0) {
+        index[k] = s;
+        weight[k] = overlap / ratio;
+        k++;
+      }
     }
-    out.push(taps);
   }
-  return out;
+  start[target] = k;
+  return { start, index, weight };
 }
 
 /**
  * Resizes by area averaging (each output pixel is the mean of the source area it covers; an exact
- * 2:1 reduction averages 2×2 blocks). Upscaling repeats pixels, blending at the seams.
+ * 2:1 reduction averages 2×2 blocks). Upscaling repeats pixels, blending at the seams. Separable:
+ * rows first into a source-height × target-width float64 buffer, then columns; memory is that
+ * buffer plus taps linear in the sides, so `checkPng`'s side limit bounds it.
  */
 export function resizeArea(image: GrayImage, width: number, height: number): GrayImage {
   if (image.width === width && image.height === height) return image;
-  const columns = areaWeights(image.width, width);
-  const rows = areaWeights(image.height, height);
+  const columns = areaTaps(image.width, width);
+  const rows = areaTaps(image.height, height);
+  const source = image.pixels, sourceWidth = image.width;
   const horizontal = new Float64Array(image.height * width);
   for (let y = 0; y < image.height; y++) {
+    const row = y * sourceWidth;
     for (let x = 0; x < width; x++) {
       let sum = 0;
-      for (const { index, weight } of columns[x]) {
-        sum += weight * image.pixels[y * image.width + index];
+      const end = columns.start[x + 1];
+      for (let k = columns.start[x]; k < end; k++) {
+        sum += columns.weight[k] * source[row + columns.index[k]];
       }
       horizontal[y * width + x] = sum;
     }
   }
   const pixels = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
+    const end = rows.start[y + 1];
     for (let x = 0; x < width; x++) {
       let sum = 0;
-      for (const { index, weight } of rows[y]) sum += weight * horizontal[index * width + x];
+      for (let k = rows.start[y]; k < end; k++) {
+        sum += rows.weight[k] * horizontal[rows.index[k] * width + x];
+      }
       pixels[y * width + x] = sum;
     }
   }

@@ -1,9 +1,11 @@
 /**
  * Models from a folder (Deno only): every subdirectory with a `config.json` is a model named after
  * it. Names are checked against `MODEL_NAME_PATTERN` and every path is resolved (symlinks
- * included) and must stay inside the folder, so no name or link can reach other files.
+ * included) and must stay inside the folder (`inside_folder.ts`), so no name or link can reach
+ * other files.
  */
 import { io } from "../runtime/api.ts";
+import { realPathOrNull, resolveInside } from "./inside_folder.ts";
 import {
   disposeModel,
   isValidModelName,
@@ -11,21 +13,6 @@ import {
   ModelRegistry,
   type ModelSource,
 } from "./registry.ts";
-
-/** True when `path` is `root` itself or lies below it (both already resolved). */
-function isInside(root: string, path: string): boolean {
-  const base = root.replaceAll("\\", "/").replace(/\/$/, ""), target = path.replaceAll("\\", "/");
-  return target === base || target.startsWith(`${base}/`);
-}
-
-async function realPathOrNull(path: string): Promise<string | null> {
-  try {
-    return await Deno.realPath(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
-}
 
 /**
  * A `ModelSource` over a folder of model directories (`{dir}/{name}/config.json` and
@@ -41,16 +28,8 @@ export function directorySource(dir: string): ModelSource {
     return real;
   };
   /** The resolved path of `name/file` (file "" for the model's folder), or null if absent. */
-  const resolve = async (rootReal: string, name: string, file: string): Promise<string | null> => {
-    const real = await realPathOrNull(
-      file === "" ? `${rootReal}/${name}` : `${rootReal}/${name}/${file}`,
-    );
-    if (real === null) return null;
-    if (!isInside(rootReal, real) || real === rootReal) {
-      throw new Error(`${dir}/${name}${file === "" ? "" : `/${file}`} leads outside ${dir}`);
-    }
-    return real;
-  };
+  const resolve = (rootReal: string, name: string, file: string): Promise<string | null> =>
+    resolveInside(rootReal, file === "" ? name : `${name}/${file}`, dir);
   return {
     async list(): Promise<string[]> {
       const rootReal = await root();

@@ -18,6 +18,8 @@ import {
   zeros,
 } from "../runtime/mod.ts";
 import { createApp } from "../server/app.ts";
+import { type GrayImage, resizeArea } from "../server/image.ts";
+import { pageHandler } from "../server/page/handler.ts";
 import { INFER_CHUNK } from "../server/inference.ts";
 import { isValidModelName, ModelRegistry } from "../server/registry.ts";
 import { directorySource, registryFromDirectory } from "../server/registry_fs.ts";
@@ -592,6 +594,37 @@ Deno.test("model names cannot reach outside the models folder", async () => {
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("the demo page's model files cannot follow a link out of the models folder (defect 3)", async () => {
+  const outside = await Deno.makeTempDir({ prefix: "edgegrad_outside_" });
+  const root = await Deno.makeTempDir({ prefix: "edgegrad_root_" });
+  await Deno.writeTextFile(`${outside}/config.json`, '{"secret": true}');
+  await Deno.symlink(outside, `${root}/x`); // the model folder is a link to elsewhere
+  await Deno.mkdir(`${root}/inside`);
+  await Deno.writeTextFile(`${root}/inside/config.json`, '{"inside": true}');
+  await Deno.symlink(`${outside}/config.json`, `${root}/inside/model.safetensors`);
+  await Deno.symlink(`${root}/inside`, `${root}/alias`); // a link that stays inside is fine
+  const withPage = createApp({ registry: shared.registry, page: pageHandler({ modelsDir: root }) });
+  assert.deepEqual(await errorOf(withPage.request("/models/x/config.json")), {
+    status: 403,
+    error: "config.json of model x leads outside its folder",
+  });
+  assert.deepEqual(await errorOf(withPage.request("/models/inside/model.safetensors")), {
+    status: 403,
+    error: "model.safetensors of model inside leads outside its folder",
+  });
+  for (const name of ["inside", "alias"]) {
+    const r = await withPage.request(`/models/${name}/config.json`);
+    assert.equal(r.status, 200, name);
+    assert.deepEqual(await r.json(), { inside: true });
+  }
+  assert.deepEqual(await errorOf(withPage.request("/models/absent/config.json")), {
+    status: 404,
+    error: "config.json of model absent not found",
+  });
+  await Deno.remove(outside, { recursive: true });
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("admin routes are off without a token, and need the token when on", async () => {
   const body = JSON.stringify({});
   assert.deepEqual(
@@ -698,6 +731,72 @@ Deno.test("admin routes are off without a token, and need the token when on", as
   assert.match(bad.error, /^cannot load model "broken": /);
   for (const name of registry.names()) registry.remove(name);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a load refused for want of memory leaves inference working, with the same outputs (defect 1)", async () => {
+  const admin = createApp({ registry: shared.registry, adminToken: "s3cret-token" });
+  const batch = 37;
+  const values = randomValues(batch * 64, 11);
+  // The outputs before the failed load, one sample at a time: this leaves no free block of the
+  // sizes a batch of 37 needs, so the inference below has to carve new ones after the failure.
+  const expected = Array.from(
+    { length: batch },
+    (_, i) => inProcess("tiny-cnn", values.slice(i * 64, (i + 1) * 64), [1, 1, 8, 8]).logits,
+  ).flat();
+  // Linear(784 → 2,000,000) needs 6.3 GB of weights: more than WebAssembly memory can hold.
+  const config = {
+    format: "edgegrad",
+    version: 1,
+    architecture: {
+      type: "Sequential",
+      children: [{
+        type: "Linear",
+        options: { inFeatures: 784, outFeatures: 2_000_000, bias: true },
+      }],
+    },
+    inputShape: [784],
+  };
+  const refused = await errorOf(admin.request("/v2/repository/models/huge/load", {
+    method: "POST",
+    headers: { authorization: "Bearer s3cret-token" },
+    body: JSON.stringify({ parameters: { config, "file:model.safetensors": btoa("{}") } }),
+  }));
+  assert.ok(refused.status >= 400 && refused.status < 500, `status ${refused.status}`);
+  assert.match(refused.error, /^cannot load model "huge": /);
+  assert.equal((await admin.request("/v2/models/huge")).status, 404);
+  assert.deepEqual(await (await admin.request("/v2/health/ready")).json(), { ready: true });
+  const r = await admin.request("/v2/models/tiny-cnn/infer", {
+    method: "POST",
+    body: JSON.stringify(inferBody([batch, 1, 8, 8], values)),
+  });
+  assert.equal(r.status, 200, await r.clone().text());
+  assertClose((await r.json()).outputs[0].data, expected, { atol: 1e-6, rtol: 1e-5 });
+});
+
+Deno.test("createApp refuses unknown options and an admin token a bearer header cannot carry", async () => {
+  assert.throws(
+    // deno-lint-ignore no-explicit-any
+    () => createApp({ registry: shared.registry, adminTokens: "x" } as any),
+    /createApp: unknown option "adminTokens"/,
+  );
+  assert.throws(
+    () => createApp({ registry: shared.registry, adminToken: "has space" }),
+    /createApp: the admin token may only use letters, digits and - \. _ ~ \+ \//,
+  );
+  const admin = createApp({ registry: shared.registry, adminToken: "s3cret-token" });
+  assert.deepEqual(
+    await errorOf(admin.request("/v2/repository/index", {
+      method: "POST",
+      headers: { authorization: "Bearer" },
+    })),
+    { status: 401, error: "the Authorization header is not 'Bearer <admin token>'" },
+  );
+  // The scheme in any case, spaces after it: past the auth, to the route's own 404.
+  const r = await admin.request("/v2/repository/models/nope/unload", {
+    method: "POST",
+    headers: { authorization: "bearer   s3cret-token" },
+  });
+  assert.deepEqual(await errorOf(r), { status: 404, error: 'unknown model "nope"' });
 });
 
 Deno.test("CORS: off by default, any origin with '*', or a list of origins", async () => {
@@ -812,8 +911,16 @@ Deno.test("classify: a PNG (gray, RGBA, larger, multipart, inverted) gives the i
   );
 });
 
-/** A PNG with the given IHDR fields and one IDAT holding `idat` compressed with zlib. */
-async function craftPng(width: number, height: number, raw: Uint8Array): Promise<Uint8Array> {
+/**
+ * A PNG of `width`×`height` at bit depth 8 (gray unless `colourType` says otherwise), `before`
+ * chunks ahead of one IDAT holding `raw` compressed with zlib.
+ */
+async function craftPng(
+  width: number,
+  height: number,
+  raw: Uint8Array,
+  { colourType = 0, before = [] as { type: string; data: Uint8Array }[] } = {},
+): Promise<Uint8Array> {
   const compressed = new Uint8Array(
     await new Response(
       new Blob([raw as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
@@ -831,10 +938,11 @@ async function craftPng(width: number, height: number, raw: Uint8Array): Promise
   const ihdr = new Uint8Array(13);
   new DataView(ihdr.buffer).setUint32(0, width);
   new DataView(ihdr.buffer).setUint32(4, height);
-  ihdr.set([8, 0, 0, 0, 0], 8);
+  ihdr.set([8, colourType, 0, 0, 0], 8);
   const parts = [
     new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]),
     chunk("IHDR", ihdr),
+    ...before.map(({ type, data }) => chunk(type, data)),
     chunk("IDAT", compressed),
     chunk("IEND", new Uint8Array()),
   ];
@@ -905,6 +1013,122 @@ Deno.test("classify refuses what is not a usable PNG: other types, bombs, huge i
         "the model's input shape [6] is not a grayscale image ([1, H, W], [H, W] or [H·W]); send tensors to /infer instead",
     },
   );
+});
+
+/** Filtered image data for 8-bit one-sample pixels: filter byte 0, then the row. */
+function rawRows(width: number, height: number, sample: (x: number, y: number) => number) {
+  const raw = new Uint8Array(height * (width + 1));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) raw[y * (width + 1) + 1 + x] = sample(x, y);
+  }
+  return raw;
+}
+
+Deno.test("classify refuses a tall or elongated PNG from its header, before decoding it (defect 2)", async () => {
+  const png = (body: Uint8Array) =>
+    errorOf(post("/v2/models/tiny-cnn/classify", body, { "content-type": "image/png" }));
+  // 8 KB compressed, 4194304 pixels (within the pixel limit): resizing it took seconds and 1.3 GB.
+  const tall = await craftPng(1, 4194304, new Uint8Array(4194304 * 2));
+  assert.ok(tall.length < 16384, `${tall.length} bytes`);
+  assert.deepEqual(await png(tall), {
+    status: 413,
+    error: "image of 1×4194304 pixels has a side over the limit of 4096 pixels",
+  });
+  assert.deepEqual(await png(await craftPng(4096, 64, new Uint8Array(64 * 4097))), {
+    status: 400,
+    error:
+      "not a usable PNG image: the image of 4096×64 pixels is 64 times as wide as it is tall; at most 32:1 is accepted (crop it to the digit)",
+  });
+  // At the limits: 32:1, and the longest side.
+  const narrow = await post(
+    "/v2/models/tiny-cnn/classify",
+    await craftPng(128, 4096, rawRows(128, 4096, (x, y) => (x * 7 + y) % 256)),
+    { "content-type": "image/png" },
+  );
+  assert.equal(narrow.status, 200);
+});
+
+Deno.test("classify refuses a palette PNG without a palette, and reads one with it (defect 6)", async () => {
+  const pixels = Array.from({ length: 64 }, (_, i) => (i * 37) % 256);
+  const indices = rawRows(8, 8, (x, y) => (y * 8 + x) % 4);
+  const noPalette = await craftPng(8, 8, indices, { colourType: 3 });
+  assert.deepEqual(
+    await errorOf(post("/v2/models/tiny-cnn/classify", noPalette, { "content-type": "image/png" })),
+    {
+      status: 400,
+      error:
+        "not a usable PNG image: a palette image (colour type 3) needs a PLTE chunk before its image data, and this one has none; save it as grayscale or RGB",
+    },
+  );
+  // With a palette of gray entries, the image is the gray image those entries spell.
+  const levels = [pixels[3], pixels[10], pixels[17], pixels[60]];
+  const plte = Uint8Array.from(levels.flatMap((v) => [v, v, v]));
+  const withPalette = await craftPng(8, 8, indices, {
+    colourType: 3,
+    before: [{ type: "PLTE", data: plte }],
+  });
+  const r = await post("/v2/models/tiny-cnn/classify", withPalette, {
+    "content-type": "image/png",
+  });
+  assert.equal(r.status, 200);
+  const gray = Array.from({ length: 64 }, (_, i) => levels[i % 4]);
+  assertClose(
+    (await r.json()).probabilities,
+    inProcess("tiny-cnn", Array.from(preprocess(gray)), [1, 1, 8, 8]).probabilities,
+    { atol: 0, rtol: 1e-7 },
+  );
+});
+
+/** Area resampling by its definition: each output pixel integrates the source over its box. */
+function areaReference(source: GrayImage, width: number, height: number): Float64Array {
+  const sx = source.width / width, sy = source.height / height;
+  const out = new Float64Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let sum = 0;
+      for (let v = 0; v < source.height; v++) {
+        const dy = Math.min((y + 1) * sy, v + 1) - Math.max(y * sy, v);
+        if (dy <= 0) continue;
+        for (let u = 0; u < source.width; u++) {
+          const dx = Math.min((x + 1) * sx, u + 1) - Math.max(x * sx, u);
+          if (dx > 0) sum += dx * dy * source.pixels[v * source.width + u];
+        }
+      }
+      out[y * width + x] = sum / (sx * sy);
+    }
+  }
+  return out;
+}
+
+Deno.test("resizeArea averages each output pixel's box, down, up and at odd ratios", () => {
+  for (
+    const [w, h, tw, th] of [[16, 16, 8, 8], [28, 28, 28, 28], [37, 23, 28, 28], [5, 3, 28, 28], [
+      1,
+      90,
+      8,
+      8,
+    ], [
+      100,
+      7,
+      9,
+      13,
+    ]]
+  ) {
+    const source: GrayImage = {
+      width: w,
+      height: h,
+      pixels: Float32Array.from({ length: w * h }, (_, i) => (i * 53) % 256),
+    };
+    const resized = resizeArea(source, tw, th);
+    assert.deepEqual([resized.width, resized.height], [tw, th]);
+    assertClose(Array.from(resized.pixels), Array.from(areaReference(source, tw, th)), {
+      atol: 1e-3,
+      rtol: 1e-5,
+    });
+  }
+  // An exact 2:1 reduction is the mean of 2×2 blocks, exactly.
+  const blocks = resizeArea({ width: 2, height: 2, pixels: Float32Array.of(1, 2, 3, 6) }, 1, 1);
+  assert.deepEqual(Array.from(blocks.pixels), [3]);
 });
 
 Deno.test("every request leaves the allocator's live bytes where they were", async () => {
