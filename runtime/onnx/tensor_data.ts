@@ -42,7 +42,8 @@ export type ExternalReader = (
 /** A typed view of `bytes` when aligned, else of an aligned copy. */
 function aligned(bytes: Uint8Array, width: number): ArrayBuffer {
   if (bytes.byteOffset % width === 0) return bytes.buffer as ArrayBuffer;
-  return bytes.slice().buffer;
+  // A copy (not .slice(): on a Node Buffer that is a view of the same memory).
+  return new Uint8Array(bytes).buffer;
 }
 
 function offsetOf(bytes: Uint8Array, width: number): number {
