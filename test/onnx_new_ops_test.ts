@@ -34,10 +34,19 @@ Deno.test("erf's gradient is 2/√π·e^(−x²) and matches finite differences"
 
 Deno.test("pad adds constants and crops with negative amounts, last dim first as PyTorch", () => {
   const x = tensor([[1, 2, 3], [4, 5, 6]]);
-  assertClose(F.pad(x, [1, 0, 0, 1], 9), [[9, 1, 2, 3], [9, 4, 5, 6], [9, 9, 9, 9]]);
+  assertClose(F.pad(x, [1, 0, 0, 1], "constant", 9), [[9, 1, 2, 3], [9, 4, 5, 6], [9, 9, 9, 9]]);
+  assertClose(F.pad(x, [2, 1], "reflect"), [[3, 2, 1, 2, 3, 2], [6, 5, 4, 5, 6, 5]]);
+  assertClose(F.pad(x, [1, 2, 1, 0], "replicate"), [
+    [1, 1, 2, 3, 3, 3],
+    [1, 1, 2, 3, 3, 3],
+    [4, 4, 5, 6, 6, 6],
+  ]);
+  assert.throws(() => F.pad(x, [3, 0], "reflect"), /reflect padding of 3 and 0 needs a dim larger/);
   assertClose(F.pad(x, [-1, 1]), [[2, 3, 0], [5, 6, 0]]);
   assert.throws(() => F.pad(x, [1]), /pads must be \[before, after\] integer pairs/);
-  gradcheck((x) => F.pad(x, [2, -1, 1, 1], 0.5), [randn([2, 3, 4])]);
+  gradcheck((x) => F.pad(x, [2, -1, 1, 1], "constant", 0.5), [randn([2, 3, 4])]);
+  gradcheck((x) => F.pad(x, [2, 1, 1, 2], "reflect"), [randn([2, 3, 4])]);
+  gradcheck((x) => F.pad(x, [0, 2, 1, 0], "replicate"), [randn([2, 3, 4])]);
 });
 
 Deno.test("cumsum: inclusive, exclusive and reverse sums along any dim, with gradients", () => {

@@ -12,7 +12,12 @@ export const onnxOpCases: Record<string, GradcheckCase[]> = {
     {
       label: "pad [2, 3, 4] padding and cropping",
       inputs: () => [randn([2, 3, 4])],
-      f: (x) => F.pad(x, [2, -1, 1, 1], 0.5),
+      f: (x) => F.pad(x, [2, -1, 1, 1], "constant", 0.5),
+    },
+    {
+      label: "pad [2, 3, 4] reflect",
+      inputs: () => [randn([2, 3, 4])],
+      f: (x) => F.pad(x, [2, 1, 1, 2], "reflect"),
     },
   ],
   cumsum: [

@@ -100,7 +100,10 @@ function symmetric(x: Tensor, w: Window, value: number): { x: Tensor; padding: [
   if (w.before[0] === w.after[0] && w.before[1] === w.after[1]) {
     return { x, padding: [w.before[0], w.before[1]] };
   }
-  return { x: pad(x, [w.before[1], w.after[1], w.before[0], w.after[0]], value), padding: [0, 0] };
+  return {
+    x: pad(x, [w.before[1], w.after[1], w.before[0], w.after[0]], "constant", value),
+    padding: [0, 0],
+  };
 }
 
 function pair(values: number[]): [number, number] {
@@ -221,6 +224,7 @@ function pool(kind: "max" | "average"): OpSpec {
           x: pad(
             lifted.x,
             [w.before[1], w.after[1], w.before[0], w.after[0]],
+            "constant",
             kind === "max" ? -Infinity : 0,
           ),
           padding: [0, 0] as [number, number],

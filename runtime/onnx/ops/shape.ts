@@ -10,7 +10,7 @@ import { gather, indexSelect } from "../../ops/indexing.ts";
 import * as S from "../../ops/shape_ops.ts";
 import { tril, triu } from "../../ops/triangular.ts";
 import { cumsum } from "../../ops/cumsum.ts";
-import { pad } from "../../ops/pad.ts";
+import { pad, type PadMode } from "../../ops/pad.ts";
 import { broadcastShapes, formatShape, sizeOf } from "../../shape.ts";
 import { concatHost, gatherHost, mapHost, sliceHost, transposeHost } from "../host_ops.ts";
 import {
@@ -371,11 +371,17 @@ const range: OpSpec = {
   },
 };
 
+const ONNX_PAD_MODES: Record<string, PadMode> = {
+  constant: "constant",
+  reflect: "reflect",
+  edge: "replicate",
+};
+
 const padOp: OpSpec = {
   attributes: ["mode", "pads", "value"],
   check: (
     a,
-  ) => (a.string("mode", "constant") === "constant"
+  ) => (Object.hasOwn(ONNX_PAD_MODES, a.string("mode", "constant"))
     ? null
     : `attribute 'mode' = ${a.string("mode", "")}`),
   run(inputs, context) {
@@ -392,7 +398,7 @@ const padOp: OpSpec = {
     }
     // ONNX lists all befores then all afters, first dim first; pad() takes pairs, last dim first.
     const pairs = [...Array(rank).keys()].reverse().flatMap((d) => [pads[d], pads[d + rank]]);
-    return [pad(x, pairs, value)];
+    return [pad(x, pairs, ONNX_PAD_MODES[context.attributes.string("mode", "constant")], value)];
   },
 };
 
