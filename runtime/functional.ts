@@ -85,4 +85,8 @@ export {
   type ConvTranspose2dOptions,
 } from "./ops/conv.ts";
 export * from "./ops/pool.ts";
+export { erf } from "./ops/erf.ts";
+export { pad, type PadMode } from "./ops/pad.ts";
+export { cumsum, type CumsumOptions } from "./ops/cumsum.ts";
+export { tril, triu } from "./ops/triangular.ts";
 export * from "./ops/norm.ts";

@@ -9,6 +9,7 @@ import type { GradcheckCase as Case } from "./cases/case.ts";
 import { convCases } from "./cases/conv_cases.ts";
 import { nnCases } from "./cases/nn_cases.ts";
 import { graphCases } from "./cases/graph_cases.ts";
+import { onnxOpCases } from "./cases/onnx_op_cases.ts";
 
 /** Inputs away from 0 by at least `margin` in absolute value (for |x|, relu, sign kinks). */
 function awayFromZero(shape: number[], margin = 0.1): Tensor {
@@ -369,7 +370,13 @@ function awayFromBounds(shape: number[]): Tensor {
   return tensor(values, { shape });
 }
 
-const cases: Record<string, Case[]> = { ...coreCases, ...convCases, ...nnCases, ...graphCases };
+const cases: Record<string, Case[]> = {
+  ...coreCases,
+  ...convCases,
+  ...nnCases,
+  ...graphCases,
+  ...onnxOpCases,
+};
 
 /** Ops of F with no gradient to check, and why. */
 const notDifferentiable: Record<string, string> = {

@@ -42,3 +42,16 @@ export {
 } from "./checkpoint.ts";
 export { getRandomState, type RandomState, setRandomState } from "./random_state.ts";
 export { type PathLike, writeFileAtomic } from "./files.ts";
+export {
+  loadOnnx,
+  type LoadOnnxOptions,
+  MAX_OPSET as ONNX_MAX_OPSET,
+  MIN_OPSET as ONNX_MIN_OPSET,
+  ONNX_OPS,
+  OnnxDataError,
+  OnnxFormatError,
+  onnxFromBytes,
+  OnnxImportError,
+  OnnxModule,
+  type OnnxTensorInfo,
+} from "../onnx/mod.ts";
