@@ -6,7 +6,7 @@
  */
 import { Tensor } from "../tensor.ts";
 import { noGrad } from "../autograd/grad_mode.ts";
-import { keep } from "../autograd/scope.ts";
+import { keep } from "../backend/scope.ts";
 import { buffer, parameter } from "../nn/parameter.ts";
 import type { GraphProto, ModelProto, ValueInfo } from "./proto.ts";
 import { type ExternalReader, tensorValue } from "./tensor_data.ts";

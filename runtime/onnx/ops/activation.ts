@@ -35,7 +35,7 @@ export const activationOps: OpTable = {
   Relu: simple(Act.relu),
   Sigmoid: simple(Act.sigmoid),
   Tanh: simple(Act.tanh),
-  Softplus: simple(Act.softplus),
+  Softplus: simple((x) => Act.softplus(x)),
   Softsign: simple((x) => A.div(x, A.add(A.abs(x), 1))),
   LeakyRelu: simple((x, c) => Act.leakyRelu(x, c.attributes.float("alpha", 0.01)), ["alpha"]),
   Elu: simple((x, c) => Act.elu(x, c.attributes.float("alpha", 1)), ["alpha"]),
