@@ -70,3 +70,14 @@ export {
 } from "./ops/conv.ts";
 export * from "./ops/pool.ts";
 export * from "./ops/norm.ts";
+export {
+  gruCell,
+  lstmCell,
+  recurrent,
+  type RecurrentMode,
+  type RecurrentOptions,
+  type RecurrentResult,
+  type RecurrentWeights,
+  rnnReluCell,
+  rnnTanhCell,
+} from "./ops/rnn.ts";

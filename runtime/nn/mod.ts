@@ -35,3 +35,16 @@ export {
 } from "./conv.ts";
 export { ModelSummary, summary, type SummaryRow, type SummaryTotals } from "./summary.ts";
 export { gradCam, type GradCamOptions, type GradCamResult } from "./grad_cam.ts";
+export {
+  GRU,
+  GRUCell,
+  LSTM,
+  LSTMCell,
+  type RecurrentModuleOptions,
+  type RecurrentOutput,
+  type RecurrentState,
+  RNN,
+  RNNCell,
+  type RNNCellOptions,
+  type RNNOptions,
+} from "./recurrent.ts";
