@@ -81,3 +81,8 @@ export {
   rnnReluCell,
   rnnTanhCell,
 } from "./ops/rnn.ts";
+export {
+  causalMask,
+  scaledDotProductAttention,
+  type ScaledDotProductAttentionOptions,
+} from "./ops/attention.ts";

@@ -48,3 +48,19 @@ export {
   type RNNCellOptions,
   type RNNOptions,
 } from "./recurrent.ts";
+export {
+  type AttentionMasks,
+  type AttentionWeightsOptions,
+  MultiheadAttention,
+  type MultiheadAttentionOptions,
+} from "./attention.ts";
+export {
+  Transformer,
+  TransformerDecoder,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  TransformerEncoderLayer,
+  type TransformerLayerOptions,
+  type TransformerOptions,
+  type TransformerStackOptions,
+} from "./transformer.ts";
