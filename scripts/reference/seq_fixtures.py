@@ -16,7 +16,6 @@ Run with Debian's python3-torch (1.13):
 which writes test/fixtures/seq_reference.json.
 """
 import json
-import math
 import os
 
 import torch
@@ -26,13 +25,14 @@ torch.set_num_threads(1)
 
 
 def tensor_json(t):
+    """Shape and values; the values as one string of numbers separated by spaces (nine
+    significant digits give back the same float32; infinities, as in additive masks, are
+    "inf" and "-inf"), which keeps the file small and one line per tensor under deno fmt."""
+    flat = t.detach().flatten()
     if t.dtype == torch.bool:
-        return {"shape": list(t.shape), "dtype": "bool", "values": t.flatten().int().tolist()}
-    # Nine significant digits give back the same float32 and keep the file half the size.
-    # Infinities (the -inf of additive masks) go as strings, which JSON.parse leaves to Number().
-    values = [float("%.9g" % v) if math.isfinite(v) else str(v).replace("inf", "Infinity")
-              for v in t.detach().flatten().tolist()]
-    return {"shape": list(t.shape), "values": values}
+        return {"shape": list(t.shape), "dtype": "bool",
+                "values": " ".join(str(v) for v in flat.int().tolist())}
+    return {"shape": list(t.shape), "values": " ".join("%.9g" % v for v in flat.tolist())}
 
 
 def record(module, inputs, run, options):
@@ -241,7 +241,7 @@ def main():
     path = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures",
                         "seq_reference.json")
     with open(path, "w") as f:
-        json.dump(fixture, f, separators=(",", ":"), allow_nan=False)
+        json.dump(fixture, f, indent=2, allow_nan=False)
         f.write("\n")
 
 
