@@ -86,3 +86,5 @@ export {
   scaledDotProductAttention,
   type ScaledDotProductAttentionOptions,
 } from "./ops/attention.ts";
+export { rmsNorm, type RmsNormOptions } from "./ops/rms_norm.ts";
+export { type SinusoidalOptions, sinusoidalPositionalEncoding } from "./ops/positional.ts";

@@ -64,3 +64,5 @@ export {
   type TransformerOptions,
   type TransformerStackOptions,
 } from "./transformer.ts";
+export { RMSNorm, type RMSNormOptions } from "./rms_norm.ts";
+export { LearnedPositionalEmbedding, SinusoidalPositionalEmbedding } from "./positional.ts";
