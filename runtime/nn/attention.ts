@@ -15,6 +15,7 @@ import { add } from "../ops/arithmetic.ts";
 import { additiveMask, attention } from "../ops/attention.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
 import { registerModule } from "./registry.ts";
+import type { AttentionCache } from "./attention_cache.ts";
 import { formatShape } from "../shape.ts";
 
 /** Options of nn.MultiheadAttention (PyTorch's, camelCase). */
@@ -43,6 +44,11 @@ export interface AttentionMasks {
   keyPaddingMask?: Tensor | null;
   /** [L, S], or [batch·heads, L, S] for a mask per batch element and head. */
   attnMask?: Tensor | null;
+  /**
+   * Keys and values of earlier positions (inference): this call's are appended to it and the
+   * queries attend to all of them, so S counts the cached positions too.
+   */
+  cache?: AttentionCache | null;
 }
 
 /** Options of `forwardWithWeights`. */
@@ -56,6 +62,7 @@ export interface AttentionWeightsOptions extends AttentionMasks {
 const WEIGHTS_KEYS: OptionKeys<AttentionWeightsOptions> = {
   keyPaddingMask: true,
   attnMask: true,
+  cache: true,
   needWeights: true,
   averageAttnWeights: true,
 };
@@ -154,8 +161,8 @@ export class MultiheadAttention extends Module {
     const toSequenceFirst = (t: Tensor) =>
       !batched ? unsqueeze(t, 1) : this.batchFirst ? transpose(t, 0, 1) : t;
     const q = toSequenceFirst(query), k = toSequenceFirst(key), v = toSequenceFirst(value);
-    const [L, N] = q.shape, S = k.shape[0];
-    if (v.shape[0] !== S || k.shape[1] !== N || v.shape[1] !== N) {
+    const [L, N] = q.shape, newKeys = k.shape[0];
+    if (v.shape[0] !== newKeys || k.shape[1] !== N || v.shape[1] !== N) {
       throw new Error(
         `MultiheadAttention: key ${formatShape(key.shape)} and value ${
           formatShape(value.shape)
@@ -166,6 +173,9 @@ export class MultiheadAttention extends Module {
     // [length, batch, E] → [batch, heads, length, D]
     const heads = (t: Tensor, length: number) =>
       permute(reshape(t, [length, N, H, D]), [1, 2, 0, 3]);
+    let keys = heads(kp, newKeys), values = heads(vp, newKeys);
+    if (o.cache) ({ key: keys, value: values } = o.cache.append(keys, values));
+    const S = keys.shape[2];
     const scoresShape = [N, H, L, S];
     let mask = this.attnMask(o.attnMask, scoresShape);
     const padding = o.keyPaddingMask;
@@ -186,7 +196,7 @@ export class MultiheadAttention extends Module {
       mask = mask === null ? bias : add(mask, bias);
     }
     const p = this.training ? this.dropout : 0;
-    const result = attention(heads(qp, L), heads(kp, S), heads(vp, S), mask, 1 / Math.sqrt(D), p);
+    const result = attention(heads(qp, L), keys, values, mask, 1 / Math.sqrt(D), p);
     // [batch, heads, L, D] → [L, batch, E]
     const merged = reshape(permute(result.output, [2, 0, 1, 3]), [L, N, E]);
     const projected = this.out_proj.forward(merged);

@@ -66,3 +66,5 @@ export {
 } from "./transformer.ts";
 export { RMSNorm, type RMSNormOptions } from "./rms_norm.ts";
 export { LearnedPositionalEmbedding, SinusoidalPositionalEmbedding } from "./positional.ts";
+export { AttentionCache } from "./attention_cache.ts";
+export { type CausalLanguageModel, GPT, type GPTOptions } from "./gpt.ts";

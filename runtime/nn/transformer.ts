@@ -18,6 +18,7 @@ import { uniform } from "../ops/creation.ts";
 import { where } from "../ops/compare.ts";
 import { causalMask } from "../ops/attention.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
+import type { AttentionCache } from "./attention_cache.ts";
 
 /** Options shared by the transformer layers (PyTorch's defaults). */
 export interface TransformerLayerOptions {
@@ -117,8 +118,29 @@ export class TransformerEncoderLayer extends Module {
 
   /** src with the optional srcMask [L, L] (or [batch·heads, L, L]) and srcKeyPaddingMask [batch, L]. */
   forward(src: Tensor, srcMask?: Tensor | null, srcKeyPaddingMask?: Tensor | null): Tensor {
+    return this.forwardCached(src, null, srcMask, srcKeyPaddingMask);
+  }
+
+  /**
+   * As `forward`, with the self-attention's keys and values of earlier positions in `cache`
+   * (inference; this call's are appended): the masks then cover the cached positions too,
+   * [L, cached + L].
+   */
+  forwardCached(
+    src: Tensor,
+    cache: AttentionCache | null,
+    srcMask?: Tensor | null,
+    srcKeyPaddingMask?: Tensor | null,
+  ): Tensor {
     const selfAttention = (x: Tensor) =>
-      this.dropout1.forward(this.self_attn.forward(x, x, x, srcKeyPaddingMask, srcMask));
+      this.dropout1.forward(
+        this.self_attn.forwardWithWeights(x, x, x, {
+          keyPaddingMask: srcKeyPaddingMask,
+          attnMask: srcMask,
+          needWeights: false,
+          cache,
+        }).output,
+      );
     const feedForward = (x: Tensor) =>
       this.dropout2.forward(
         this.linear2.forward(

@@ -38,9 +38,15 @@ const KEYS: OptionKeys<ScaledDotProductAttentionOptions> = {
   scale: true,
 };
 
-/** The causal mask [L, S] as 1 where key j ≤ query i, else 0 (float32), from arange and `le`. */
-export function causalMask(queries: number, keys: number): Tensor {
-  return le(reshape(arange(keys), [1, keys]), reshape(arange(queries), [queries, 1]));
+/**
+ * The causal mask [L, S] as 1 where key j ≤ query i + offset, else 0 (float32), from arange and
+ * `le`. The offset is the number of earlier positions (held in a key/value cache) before query 0.
+ */
+export function causalMask(queries: number, keys: number, offset = 0): Tensor {
+  return le(
+    reshape(arange(keys), [1, keys]),
+    reshape(arange(offset, offset + queries), [queries, 1]),
+  );
 }
 
 /** A mask as an additive float32 bias: int32 masks give 0 where allowed, −Infinity elsewhere. */
