@@ -30,6 +30,7 @@ export * as train from "./train/mod.ts";
 export * as metrics from "./metrics/mod.ts";
 export * as data from "./data/mod.ts";
 export * as io from "./io/mod.ts";
+export * as text from "./text/mod.ts";
 export { DataLoader, type Dataset, TensorDataset } from "./data/mod.ts";
 export {
   load,

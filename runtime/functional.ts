@@ -90,3 +90,21 @@ export { pad, type PadMode } from "./ops/pad.ts";
 export { cumsum, type CumsumOptions } from "./ops/cumsum.ts";
 export { tril, triu } from "./ops/triangular.ts";
 export * from "./ops/norm.ts";
+export {
+  gruCell,
+  lstmCell,
+  recurrent,
+  type RecurrentMode,
+  type RecurrentOptions,
+  type RecurrentResult,
+  type RecurrentWeights,
+  rnnReluCell,
+  rnnTanhCell,
+} from "./ops/rnn.ts";
+export {
+  causalMask,
+  scaledDotProductAttention,
+  type ScaledDotProductAttentionOptions,
+} from "./ops/attention.ts";
+export { rmsNorm, type RmsNormOptions } from "./ops/rms_norm.ts";
+export { type SinusoidalOptions, sinusoidalPositionalEncoding } from "./ops/positional.ts";

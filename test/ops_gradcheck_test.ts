@@ -10,6 +10,7 @@ import { convCases } from "./cases/conv_cases.ts";
 import { nnCases } from "./cases/nn_cases.ts";
 import { graphCases } from "./cases/graph_cases.ts";
 import { onnxOpCases } from "./cases/onnx_op_cases.ts";
+import { seqCases } from "./cases/seq_cases.ts";
 
 /** Inputs away from 0 by at least `margin` in absolute value (for |x|, relu, sign kinks). */
 function awayFromZero(shape: number[], margin = 0.1): Tensor {
@@ -376,6 +377,7 @@ const cases: Record<string, Case[]> = {
   ...nnCases,
   ...graphCases,
   ...onnxOpCases,
+  ...seqCases,
 };
 
 /** Ops of F with no gradient to check, and why. */
@@ -390,6 +392,8 @@ const notDifferentiable: Record<string, string> = {
   sign: "piecewise constant",
   argmax: "returns int32 indices",
   argmin: "returns int32 indices",
+  causalMask: "a constant 0/1 mask of positions",
+  sinusoidalPositionalEncoding: "a constant table of positions",
 };
 
 Deno.test("every op of F has a gradient check (or a reason it has none)", () => {

@@ -35,3 +35,36 @@ export {
 } from "./conv.ts";
 export { ModelSummary, summary, type SummaryRow, type SummaryTotals } from "./summary.ts";
 export { gradCam, type GradCamOptions, type GradCamResult } from "./grad_cam.ts";
+export {
+  GRU,
+  GRUCell,
+  LSTM,
+  LSTMCell,
+  type RecurrentModuleOptions,
+  type RecurrentOutput,
+  type RecurrentState,
+  RNN,
+  RNNCell,
+  type RNNCellOptions,
+  type RNNOptions,
+} from "./recurrent.ts";
+export {
+  type AttentionMasks,
+  type AttentionWeightsOptions,
+  MultiheadAttention,
+  type MultiheadAttentionOptions,
+} from "./attention.ts";
+export {
+  Transformer,
+  TransformerDecoder,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  TransformerEncoderLayer,
+  type TransformerLayerOptions,
+  type TransformerOptions,
+  type TransformerStackOptions,
+} from "./transformer.ts";
+export { RMSNorm, type RMSNormOptions } from "./rms_norm.ts";
+export { LearnedPositionalEmbedding, SinusoidalPositionalEmbedding } from "./positional.ts";
+export { AttentionCache } from "./attention_cache.ts";
+export { type CausalLanguageModel, GPT, type GPTOptions } from "./gpt.ts";
