@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { Allocator } from "../runtime/backend/allocator.ts";
 import { memoryStats, tensor, zeros } from "../runtime/mod.ts";
+import type { DisposableTensor } from "./helpers.ts";
 
 const PAGE = 65536;
 
@@ -45,8 +46,8 @@ Deno.test("a tensor too large for WebAssembly memory leaves later tensors unaffe
   const after = memoryStats();
   assert.equal(after.liveBytes, before.liveBytes);
   assert.equal(after.reservedBytes, before.reservedBytes);
-  using small = zeros([12345]);
+  using small = zeros([12345]) as DisposableTensor;
   assert.equal(small.size, 12345);
-  using x = tensor([1, 2, 3]);
+  using x = tensor([1, 2, 3]) as DisposableTensor;
   assert.deepEqual(x.add(x).toArray(), [2, 4, 6]);
 });

@@ -190,6 +190,19 @@ Deno.test("unknown options are refused by nn, optim, fit, io and DataLoader", as
     "patiance",
     /patience/,
   );
+  const labels = tensor([0, 1, 1], { dtype: "int32" });
+  refuses(
+    () => metrics.f1Score(randn([3, 2]), labels, { averaging: "macro" } as never),
+    "f1",
+    "averaging",
+    /did you mean "average"/,
+  );
+  refuses(
+    () => new metrics.Accuracy({ treshold: 0.3 } as never),
+    "Accuracy",
+    "treshold",
+    /threshold/,
+  );
   await assert.rejects(
     fit(model, {
       data: new DataLoader(data, { batchSize: 2 }),

@@ -26,3 +26,10 @@ export function assertClose(
     assert.ok(ok, `element ${i}: got ${a[i]}, expected ${e[i]} (atol ${atol}, rtol ${rtol})`);
   }
 }
+
+/**
+ * A Tensor as `using` sees it. Tensor has [Symbol.dispose], but Deno's type check sometimes
+ * resolves that member's symbol apart from lib's Disposable, depending on the order it visits the
+ * program's files (TS2850); the tests that exercise `using` name the type they rely on.
+ */
+export type DisposableTensor = Tensor & Disposable;

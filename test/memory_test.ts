@@ -1,6 +1,7 @@
 /** Memory: scopes free intermediates; live bytes return to baseline and memory stops growing. */
 import assert from "node:assert/strict";
 import { F, keep, memoryStats, noGrad, optim, randn, scope, tensor } from "../runtime/mod.ts";
+import type { DisposableTensor } from "./helpers.ts";
 
 Deno.test("scope disposes intermediates and keeps what it returns", () => {
   const before = memoryStats().liveBytes;
@@ -35,7 +36,7 @@ Deno.test("nested scopes hand returned tensors to the enclosing scope; keep() ex
 Deno.test("using disposes at the end of the block", () => {
   const before = memoryStats().liveBytes;
   {
-    using t = randn([1000]);
+    using t = randn([1000]) as DisposableTensor;
     assert.equal(t.size, 1000);
   }
   assert.equal(memoryStats().liveBytes, before);

@@ -23,7 +23,7 @@ import { pageHandler } from "../server/page/handler.ts";
 import { INFER_CHUNK } from "../server/inference.ts";
 import { isValidModelName, ModelRegistry } from "../server/registry.ts";
 import { directorySource, registryFromDirectory } from "../server/registry_fs.ts";
-import { assertClose } from "./helpers.ts";
+import { assertClose, type DisposableTensor } from "./helpers.ts";
 
 const PREPROCESSING = { scale: 1 / 255, mean: 0.25, std: 0.5 };
 const LABELS = ["zero", "one", "two"];
@@ -445,7 +445,7 @@ Deno.test("outputs JSON cannot carry (overflow inside the model) are a 422, not 
   const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(4, 2));
   // Disposed here: left to the garbage collector, they would be freed during a later test that
   // compares the allocator's live bytes.
-  using weight = ones([2, 4]), bias = zeros([2]);
+  using weight = ones([2, 4]) as DisposableTensor, bias = zeros([2]) as DisposableTensor;
   model.loadStateDict({ "1.weight": weight, "1.bias": bias });
   registry.add("sum", {
     model,

@@ -64,7 +64,11 @@ export function loadSafetensorsInto(module: Module, bytes: Uint8Array, source: s
       writeTensorBytes(target, data);
       continue;
     }
-    using converted = tensorFromSafetensors(data, dtype, shape, `${source}: tensor "${name}"`);
-    writeTensorBytes(target, tensorBytes(converted));
+    const converted = tensorFromSafetensors(data, dtype, shape, `${source}: tensor "${name}"`);
+    try {
+      writeTensorBytes(target, tensorBytes(converted));
+    } finally {
+      converted.dispose();
+    }
   }
 }

@@ -125,8 +125,9 @@ async function inProcess(modelDir: string): Promise<InProcessRow[]> {
     const images = new Float32Array(batch * 784).map((_, i) => Math.sin(i) * 0.5 + 0.5);
     const oursLogits = () =>
       noGrad(() => {
-        using x = tensor(images, { shape: [batch, 1, 28, 28] });
-        using y = model.call(x);
+        // noGrad frees both when it returns.
+        const x = tensor(images, { shape: [batch, 1, 28, 28] });
+        const y = model.call(x);
         return y.data() as Float32Array;
       });
     const tfjsLogits = () => {
