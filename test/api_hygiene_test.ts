@@ -192,9 +192,9 @@ Deno.test("unknown options are refused by nn, optim, fit, io and DataLoader", as
   );
   const labels = tensor([0, 1, 1], { dtype: "int32" });
   refuses(
-    () => metrics.f1Score(randn([3, 2]), labels, { averaging: "macro" } as never),
+    () => metrics.f1Score(randn([3, 2]), labels, { averge: "macro" } as never),
     "f1",
-    "averaging",
+    "averge",
     /did you mean "average"/,
   );
   refuses(
