@@ -3,10 +3,7 @@ import type { Tensor } from "../tensor.ts";
 import { Module, type ModuleConfig } from "./module.ts";
 import * as A from "../ops/activation.ts";
 import { registerModule } from "./registry.ts";
-import { checkOptions, type OptionKeys } from "../options.ts";
-
-const GELU_KEYS: OptionKeys<A.GeluOptions> = { approximate: true };
-const SOFTPLUS_KEYS: OptionKeys<A.SoftplusOptions> = { beta: true, threshold: true };
+import { checkOptions } from "../options.ts";
 
 function simple(type: string, f: (x: Tensor) => Tensor) {
   const Activation = class extends Module {
@@ -39,7 +36,7 @@ export class GELU extends Module {
   readonly options: A.GeluOptions;
   constructor(options: A.GeluOptions = {}) {
     super();
-    this.options = { ...checkOptions("GELU", options, GELU_KEYS) };
+    this.options = { ...checkOptions("GELU", options, A.GELU_KEYS) };
   }
   forward(x: Tensor): Tensor {
     return A.gelu(x, this.options);
@@ -55,7 +52,7 @@ export class Softplus extends Module {
   readonly options: A.SoftplusOptions;
   constructor(options: A.SoftplusOptions = {}) {
     super();
-    this.options = { ...checkOptions("Softplus", options, SOFTPLUS_KEYS) };
+    this.options = { ...checkOptions("Softplus", options, A.SOFTPLUS_KEYS) };
   }
   forward(x: Tensor): Tensor {
     return A.softplus(x, this.options);

@@ -8,10 +8,8 @@ import { uniform, zeros } from "../ops/creation.ts";
 import { linear } from "../ops/matmul.ts";
 import { add } from "../ops/arithmetic.ts";
 import { formatShape } from "../shape.ts";
-import type { LinearOptions } from "./linear.ts";
-import { checkOptions, type OptionKeys } from "../options.ts";
-
-const GRAPH_CONV_KEYS: OptionKeys<LinearOptions> = { bias: true };
+import { LINEAR_KEYS, type LinearOptions } from "./linear.ts";
+import { checkOptions } from "../options.ts";
 
 function checkSize(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) {
@@ -40,7 +38,7 @@ export class GraphConv extends Module {
     options: LinearOptions = {},
   ) {
     super();
-    const { bias = true } = checkOptions("GraphConv", options, GRAPH_CONV_KEYS);
+    const { bias = true } = checkOptions("GraphConv", options, LINEAR_KEYS);
     checkSize("inFeatures", inFeatures);
     checkSize("outFeatures", outFeatures);
     const bound = Math.sqrt(6 / (inFeatures + outFeatures));

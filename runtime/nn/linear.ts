@@ -13,7 +13,8 @@ export interface LinearOptions {
   bias?: boolean;
 }
 
-const LINEAR_KEYS: OptionKeys<LinearOptions> = { bias: true };
+/** The keys of LinearOptions (GraphConv takes the same). */
+export const LINEAR_KEYS: OptionKeys<LinearOptions> = { bias: true };
 
 /**
  * y = x·Wᵀ + b. Input [*, inFeatures], output [*, outFeatures]. Weight and bias start as PyTorch's:

@@ -4,6 +4,7 @@ import { Module, type ModuleConfig } from "./module.ts";
 import { buffer, parameter } from "./parameter.ts";
 import { full, randn, tensor } from "../ops/creation.ts";
 import { batchNorm, dropout, embedding, layerNorm } from "../ops/norm.ts";
+import { EMBEDDING_KEYS, type EmbeddingOptions } from "../ops/embedding_impl.ts";
 import { registerModule } from "./registry.ts";
 import { formatShape } from "../shape.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
@@ -35,14 +36,6 @@ const LAYER_NORM_MODULE_KEYS: OptionKeys<LayerNormModuleOptions> = {
   eps: true,
   elementwiseAffine: true,
 };
-
-/** Options of Embedding. */
-export interface EmbeddingModuleOptions {
-  /** A row (negative counts from the end) that starts at zero and gets no gradient. */
-  paddingIdx?: number | null;
-}
-
-const EMBEDDING_MODULE_KEYS: OptionKeys<EmbeddingModuleOptions> = { paddingIdx: true };
 
 abstract class BatchNormBase extends Module {
   weight: Tensor | null;
@@ -175,10 +168,10 @@ export class Embedding extends Module {
   constructor(
     readonly numEmbeddings: number,
     readonly embeddingDim: number,
-    readonly options: EmbeddingModuleOptions = {},
+    readonly options: EmbeddingOptions = {},
   ) {
     super();
-    checkOptions("Embedding", options, EMBEDDING_MODULE_KEYS);
+    checkOptions("Embedding", options, EMBEDDING_KEYS);
     const initial = randn([numEmbeddings, embeddingDim]);
     const padding = options.paddingIdx;
     if (padding !== undefined && padding !== null) {

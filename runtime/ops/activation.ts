@@ -28,8 +28,10 @@ export interface GeluOptions {
   approximate?: "none" | "tanh";
 }
 
-const SOFTPLUS_KEYS: OptionKeys<SoftplusOptions> = { beta: true, threshold: true };
-const GELU_KEYS: OptionKeys<GeluOptions> = { approximate: true };
+/** The keys of SoftplusOptions (for nn.Softplus's check). */
+export const SOFTPLUS_KEYS: OptionKeys<SoftplusOptions> = { beta: true, threshold: true };
+/** The keys of GeluOptions. */
+export const GELU_KEYS: OptionKeys<GeluOptions> = { approximate: true };
 
 /** max(x, 0). */
 export function relu(x: Tensor): Tensor {

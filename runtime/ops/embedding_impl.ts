@@ -17,7 +17,8 @@ export interface EmbeddingOptions {
   paddingIdx?: number | null;
 }
 
-const EMBEDDING_KEYS: OptionKeys<EmbeddingOptions> = { paddingIdx: true };
+/** The keys of EmbeddingOptions (nn.Embedding takes the same). */
+export const EMBEDDING_KEYS: OptionKeys<EmbeddingOptions> = { paddingIdx: true };
 
 /**
  * Rows of `weight` [numEmbeddings, dim] picked by int32 `indices` of any shape: output
