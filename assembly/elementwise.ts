@@ -26,89 +26,115 @@ import {
 } from "./strided";
 import { signVector } from "./vector";
 
-// UnaryOp codes (runtime/backend/exports.ts).
-const U_COPY = 0;
-const U_NEG = 1;
-const U_ABS = 2;
-const U_EXP = 3;
-const U_LOG = 4;
-const U_SQRT = 5;
-const U_RELU = 6;
-const U_LEAKY_RELU = 7;
-const U_SIGMOID = 8;
-const U_TANH = 9;
-const U_SOFTPLUS = 10;
-const U_GELU = 11;
-const U_ELU = 12;
-const U_SILU = 13;
-const U_POW_SCALAR = 14;
-const U_ADD_SCALAR = 15;
-const U_MUL_SCALAR = 16;
-const U_CLAMP = 17;
-const U_SQUARE = 18;
-const U_RECIPROCAL = 19;
-const U_SIGN = 20;
-const U_LOG1P = 21;
-const U_RSUB_SCALAR = 22;
-const U_RDIV_SCALAR = 23;
+/** Opcodes of unaryF32. alpha/beta are the op's scalar parameters where it has them. */
+export enum UnaryOp {
+  Copy = 0,
+  Neg = 1,
+  Abs = 2,
+  Exp = 3,
+  Log = 4,
+  Sqrt = 5,
+  Relu = 6,
+  /** alpha = negative slope */
+  LeakyRelu = 7,
+  Sigmoid = 8,
+  Tanh = 9,
+  /** log(1 + e^x), computed stably */
+  Softplus = 10,
+  /** exact (erf) GELU, as PyTorch's default */
+  Gelu = 11,
+  /** alpha */
+  Elu = 12,
+  Silu = 13,
+  /** x^alpha */
+  PowScalar = 14,
+  /** x + alpha */
+  AddScalar = 15,
+  /** x * alpha */
+  MulScalar = 16,
+  /** min(max(x, alpha), beta); pass ±Infinity for a missing bound */
+  Clamp = 17,
+  Square = 18,
+  Reciprocal = 19,
+  Sign = 20,
+  Log1p = 21,
+  /** alpha - x */
+  RsubScalar = 22,
+  /** alpha / x */
+  RdivScalar = 23,
+}
 
-// BinaryOp codes (runtime/backend/exports.ts).
-const B_ADD = 0;
-const B_SUB = 1;
-const B_MUL = 2;
-const B_DIV = 3;
-const B_POW = 4;
-const B_MAXIMUM = 5;
-const B_MINIMUM = 6;
-const B_EQ = 7;
-const B_NE = 8;
-const B_LT = 9;
-const B_LE = 10;
-const B_GT = 11;
-const B_GE = 12;
-const B_BCE_WITH_LOGITS = 13;
-const B_RELU_GRAD = 32;
-const B_LEAKY_RELU_GRAD = 33;
-const B_SIGMOID_GRAD = 34;
-const B_TANH_GRAD = 35;
-const B_SOFTPLUS_GRAD = 36;
-const B_GELU_GRAD = 37;
-const B_ELU_GRAD = 38;
-const B_SILU_GRAD = 39;
-const B_ABS_GRAD = 40;
-const B_CLAMP_GRAD = 41;
-const B_POW_SCALAR_GRAD = 42;
-const B_BCE_WITH_LOGITS_GRAD = 43;
+/** Opcodes of binaryF32: forward ops, comparisons (1/0 as f32), and gradient helpers. */
+export enum BinaryOp {
+  Add = 0,
+  Sub = 1,
+  Mul = 2,
+  Div = 3,
+  /** a^b */
+  Pow = 4,
+  Maximum = 5,
+  Minimum = 6,
+  Eq = 7,
+  Ne = 8,
+  Lt = 9,
+  Le = 10,
+  Gt = 11,
+  Ge = 12,
+  /** stable binary cross-entropy with logits a and targets b: max(a,0) − a·b + log1p(e^−|a|) */
+  BceWithLogits = 13,
+  /** gradient helpers: a = upstream gradient g, b = the op's input x (or output y where noted) */
+  ReluGrad = 32,
+  /** alpha = slope */
+  LeakyReluGrad = 33,
+  /** b = y = sigmoid(x): g·y·(1−y) */
+  SigmoidGrad = 34,
+  /** b = y = tanh(x): g·(1−y²) */
+  TanhGrad = 35,
+  /** g·sigmoid(x) */
+  SoftplusGrad = 36,
+  GeluGrad = 37,
+  /** alpha */
+  EluGrad = 38,
+  SiluGrad = 39,
+  /** g·sign(x) */
+  AbsGrad = 40,
+  /** g where alpha ≤ x ≤ beta, else 0 */
+  ClampGrad = 41,
+  /** g·alpha·x^(alpha−1) */
+  PowScalarGrad = 42,
+  /** a = x (logits), b = target: sigmoid(x) − target */
+  BceWithLogitsGrad = 43,
+}
 
 // ---- unary ----
 
 // @ts-ignore: decorator
 @inline function unaryScalar(op: i32, x: f32, alpha: f32, beta: f32): f32 {
   switch (op) {
-    case U_COPY: return x;
-    case U_NEG: return -x;
-    case U_ABS: return Mathf.abs(x);
-    case U_EXP: return expScalar(x);
-    case U_LOG: return Mathf.log(x);
-    case U_SQRT: return Mathf.sqrt(x);
-    case U_RELU: return max(x, <f32>0);
-    case U_LEAKY_RELU: return x > 0 ? x : x * alpha;
-    case U_SIGMOID: return sigmoidScalar(x);
-    case U_TANH: return tanhScalar(x);
-    case U_SOFTPLUS: return softplus(x);
-    case U_GELU: return gelu(x);
-    case U_ELU: return x > 0 ? x : alpha * Mathf.expm1(x);
-    case U_SILU: return siluScalar(x);
-    case U_POW_SCALAR: return Mathf.pow(x, alpha);
-    case U_ADD_SCALAR: return x + alpha;
-    case U_MUL_SCALAR: return x * alpha;
-    case U_CLAMP: return min(max(x, alpha), beta);
-    case U_SQUARE: return x * x;
-    case U_RECIPROCAL: return <f32>1 / x;
-    case U_SIGN: return sign(x);
-    case U_LOG1P: return Mathf.log1p(x);
-    case U_RSUB_SCALAR: return alpha - x;
-    case U_RDIV_SCALAR: return alpha / x;
+    case UnaryOp.Copy: return x;
+    case UnaryOp.Neg: return -x;
+    case UnaryOp.Abs: return Mathf.abs(x);
+    case UnaryOp.Exp: return expScalar(x);
+    case UnaryOp.Log: return Mathf.log(x);
+    case UnaryOp.Sqrt: return Mathf.sqrt(x);
+    case UnaryOp.Relu: return max(x, <f32>0);
+    case UnaryOp.LeakyRelu: return x > 0 ? x : x * alpha;
+    case UnaryOp.Sigmoid: return sigmoidScalar(x);
+    case UnaryOp.Tanh: return tanhScalar(x);
+    case UnaryOp.Softplus: return softplus(x);
+    case UnaryOp.Gelu: return gelu(x);
+    case UnaryOp.Elu: return x > 0 ? x : alpha * Mathf.expm1(x);
+    case UnaryOp.Silu: return siluScalar(x);
+    case UnaryOp.PowScalar: return Mathf.pow(x, alpha);
+    case UnaryOp.AddScalar: return x + alpha;
+    case UnaryOp.MulScalar: return x * alpha;
+    case UnaryOp.Clamp: return min(max(x, alpha), beta);
+    case UnaryOp.Square: return x * x;
+    case UnaryOp.Reciprocal: return <f32>1 / x;
+    case UnaryOp.Sign: return sign(x);
+    case UnaryOp.Log1p: return Mathf.log1p(x);
+    case UnaryOp.RsubScalar: return alpha - x;
+    case UnaryOp.RdivScalar: return alpha / x;
   }
   return unreachable();
 }
@@ -118,23 +144,23 @@ const B_BCE_WITH_LOGITS_GRAD = 43;
 @inline function unaryVector(op: i32, x: v128, alpha: v128, beta: v128): v128 {
   const zero = f32x4.splat(0);
   switch (op) {
-    case U_NEG: return f32x4.neg(x);
-    case U_ABS: return f32x4.abs(x);
-    case U_EXP: return expVector(x);
-    case U_SIGMOID: return sigmoidVector(x);
-    case U_TANH: return tanhVector(x);
-    case U_SILU: return siluVector(x);
-    case U_SQRT: return f32x4.sqrt(x);
-    case U_RELU: return f32x4.max(x, zero);
-    case U_LEAKY_RELU: return v128.bitselect(x, f32x4.mul(x, alpha), f32x4.gt(x, zero));
-    case U_ADD_SCALAR: return f32x4.add(x, alpha);
-    case U_MUL_SCALAR: return f32x4.mul(x, alpha);
-    case U_CLAMP: return f32x4.min(f32x4.max(x, alpha), beta);
-    case U_SQUARE: return f32x4.mul(x, x);
-    case U_RECIPROCAL: return f32x4.div(f32x4.splat(1), x);
-    case U_SIGN: return signVector(x);
-    case U_RSUB_SCALAR: return f32x4.sub(alpha, x);
-    case U_RDIV_SCALAR: return f32x4.div(alpha, x);
+    case UnaryOp.Neg: return f32x4.neg(x);
+    case UnaryOp.Abs: return f32x4.abs(x);
+    case UnaryOp.Exp: return expVector(x);
+    case UnaryOp.Sigmoid: return sigmoidVector(x);
+    case UnaryOp.Tanh: return tanhVector(x);
+    case UnaryOp.Silu: return siluVector(x);
+    case UnaryOp.Sqrt: return f32x4.sqrt(x);
+    case UnaryOp.Relu: return f32x4.max(x, zero);
+    case UnaryOp.LeakyRelu: return v128.bitselect(x, f32x4.mul(x, alpha), f32x4.gt(x, zero));
+    case UnaryOp.AddScalar: return f32x4.add(x, alpha);
+    case UnaryOp.MulScalar: return f32x4.mul(x, alpha);
+    case UnaryOp.Clamp: return f32x4.min(f32x4.max(x, alpha), beta);
+    case UnaryOp.Square: return f32x4.mul(x, x);
+    case UnaryOp.Reciprocal: return f32x4.div(f32x4.splat(1), x);
+    case UnaryOp.Sign: return signVector(x);
+    case UnaryOp.RsubScalar: return f32x4.sub(alpha, x);
+    case UnaryOp.RdivScalar: return f32x4.div(alpha, x);
   }
   return unreachable();
 }
@@ -169,39 +195,39 @@ const B_BCE_WITH_LOGITS_GRAD = 43;
 function powScalar(x: usize, out: usize, n: i32, alpha: f32): void {
   if (alpha == 0) fillF32(out, n, 1);
   else if (alpha == 1) memory.copy(out, x, <usize>n << 2);
-  else if (alpha == 2) unaryVectorLoop(U_SQUARE, x, out, n, alpha, 0);
-  else if (alpha == 0.5) unaryVectorLoop(U_SQRT, x, out, n, alpha, 0);
-  else if (alpha == -1) unaryVectorLoop(U_RECIPROCAL, x, out, n, alpha, 0);
-  else unaryScalarLoop(U_POW_SCALAR, x, out, n, alpha, 0);
+  else if (alpha == 2) unaryVectorLoop(UnaryOp.Square, x, out, n, alpha, 0);
+  else if (alpha == 0.5) unaryVectorLoop(UnaryOp.Sqrt, x, out, n, alpha, 0);
+  else if (alpha == -1) unaryVectorLoop(UnaryOp.Reciprocal, x, out, n, alpha, 0);
+  else unaryScalarLoop(UnaryOp.PowScalar, x, out, n, alpha, 0);
 }
 
 /** out[i] = f(x[i]; alpha, beta) for i < n, for the UnaryOp code `op`. out may alias x. */
 export function unaryF32(op: i32, x: usize, out: usize, n: i32, alpha: f32, beta: f32): void {
   switch (op) {
-    case U_COPY: memory.copy(out, x, <usize>n << 2); break;
-    case U_NEG: unaryVectorLoop(U_NEG, x, out, n, alpha, beta); break;
-    case U_ABS: unaryVectorLoop(U_ABS, x, out, n, alpha, beta); break;
-    case U_EXP: unaryVectorLoop(U_EXP, x, out, n, alpha, beta); break;
-    case U_LOG: unaryScalarLoop(U_LOG, x, out, n, alpha, beta); break;
-    case U_SQRT: unaryVectorLoop(U_SQRT, x, out, n, alpha, beta); break;
-    case U_RELU: unaryVectorLoop(U_RELU, x, out, n, alpha, beta); break;
-    case U_LEAKY_RELU: unaryVectorLoop(U_LEAKY_RELU, x, out, n, alpha, beta); break;
-    case U_SIGMOID: unaryVectorLoop(U_SIGMOID, x, out, n, alpha, beta); break;
-    case U_TANH: unaryVectorLoop(U_TANH, x, out, n, alpha, beta); break;
-    case U_SOFTPLUS: unaryScalarLoop(U_SOFTPLUS, x, out, n, alpha, beta); break;
-    case U_GELU: unaryScalarLoop(U_GELU, x, out, n, alpha, beta); break;
-    case U_ELU: unaryScalarLoop(U_ELU, x, out, n, alpha, beta); break;
-    case U_SILU: unaryVectorLoop(U_SILU, x, out, n, alpha, beta); break;
-    case U_POW_SCALAR: powScalar(x, out, n, alpha); break;
-    case U_ADD_SCALAR: unaryVectorLoop(U_ADD_SCALAR, x, out, n, alpha, beta); break;
-    case U_MUL_SCALAR: unaryVectorLoop(U_MUL_SCALAR, x, out, n, alpha, beta); break;
-    case U_CLAMP: unaryVectorLoop(U_CLAMP, x, out, n, alpha, beta); break;
-    case U_SQUARE: unaryVectorLoop(U_SQUARE, x, out, n, alpha, beta); break;
-    case U_RECIPROCAL: unaryVectorLoop(U_RECIPROCAL, x, out, n, alpha, beta); break;
-    case U_SIGN: unaryVectorLoop(U_SIGN, x, out, n, alpha, beta); break;
-    case U_LOG1P: unaryScalarLoop(U_LOG1P, x, out, n, alpha, beta); break;
-    case U_RSUB_SCALAR: unaryVectorLoop(U_RSUB_SCALAR, x, out, n, alpha, beta); break;
-    case U_RDIV_SCALAR: unaryVectorLoop(U_RDIV_SCALAR, x, out, n, alpha, beta); break;
+    case UnaryOp.Copy: memory.copy(out, x, <usize>n << 2); break;
+    case UnaryOp.Neg: unaryVectorLoop(UnaryOp.Neg, x, out, n, alpha, beta); break;
+    case UnaryOp.Abs: unaryVectorLoop(UnaryOp.Abs, x, out, n, alpha, beta); break;
+    case UnaryOp.Exp: unaryVectorLoop(UnaryOp.Exp, x, out, n, alpha, beta); break;
+    case UnaryOp.Log: unaryScalarLoop(UnaryOp.Log, x, out, n, alpha, beta); break;
+    case UnaryOp.Sqrt: unaryVectorLoop(UnaryOp.Sqrt, x, out, n, alpha, beta); break;
+    case UnaryOp.Relu: unaryVectorLoop(UnaryOp.Relu, x, out, n, alpha, beta); break;
+    case UnaryOp.LeakyRelu: unaryVectorLoop(UnaryOp.LeakyRelu, x, out, n, alpha, beta); break;
+    case UnaryOp.Sigmoid: unaryVectorLoop(UnaryOp.Sigmoid, x, out, n, alpha, beta); break;
+    case UnaryOp.Tanh: unaryVectorLoop(UnaryOp.Tanh, x, out, n, alpha, beta); break;
+    case UnaryOp.Softplus: unaryScalarLoop(UnaryOp.Softplus, x, out, n, alpha, beta); break;
+    case UnaryOp.Gelu: unaryScalarLoop(UnaryOp.Gelu, x, out, n, alpha, beta); break;
+    case UnaryOp.Elu: unaryScalarLoop(UnaryOp.Elu, x, out, n, alpha, beta); break;
+    case UnaryOp.Silu: unaryVectorLoop(UnaryOp.Silu, x, out, n, alpha, beta); break;
+    case UnaryOp.PowScalar: powScalar(x, out, n, alpha); break;
+    case UnaryOp.AddScalar: unaryVectorLoop(UnaryOp.AddScalar, x, out, n, alpha, beta); break;
+    case UnaryOp.MulScalar: unaryVectorLoop(UnaryOp.MulScalar, x, out, n, alpha, beta); break;
+    case UnaryOp.Clamp: unaryVectorLoop(UnaryOp.Clamp, x, out, n, alpha, beta); break;
+    case UnaryOp.Square: unaryVectorLoop(UnaryOp.Square, x, out, n, alpha, beta); break;
+    case UnaryOp.Reciprocal: unaryVectorLoop(UnaryOp.Reciprocal, x, out, n, alpha, beta); break;
+    case UnaryOp.Sign: unaryVectorLoop(UnaryOp.Sign, x, out, n, alpha, beta); break;
+    case UnaryOp.Log1p: unaryScalarLoop(UnaryOp.Log1p, x, out, n, alpha, beta); break;
+    case UnaryOp.RsubScalar: unaryVectorLoop(UnaryOp.RsubScalar, x, out, n, alpha, beta); break;
+    case UnaryOp.RdivScalar: unaryVectorLoop(UnaryOp.RdivScalar, x, out, n, alpha, beta); break;
     default: unreachable();
   }
 }
@@ -211,37 +237,37 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, alpha: f32, beta
 // @ts-ignore: decorator
 @inline function binaryScalar(op: i32, a: f32, b: f32, alpha: f32, beta: f32): f32 {
   switch (op) {
-    case B_ADD: return a + b;
-    case B_SUB: return a - b;
-    case B_MUL: return a * b;
-    case B_DIV: return a / b;
-    case B_POW: return Mathf.pow(a, b);
-    case B_MAXIMUM: return max(a, b);
-    case B_MINIMUM: return min(a, b);
-    case B_EQ: return a == b ? 1 : 0;
-    case B_NE: return a != b ? 1 : 0;
-    case B_LT: return a < b ? 1 : 0;
-    case B_LE: return a <= b ? 1 : 0;
-    case B_GT: return a > b ? 1 : 0;
-    case B_GE: return a >= b ? 1 : 0;
-    case B_BCE_WITH_LOGITS: return max(a, <f32>0) - a * b + Mathf.log1p(Mathf.exp(-Mathf.abs(a)));
+    case BinaryOp.Add: return a + b;
+    case BinaryOp.Sub: return a - b;
+    case BinaryOp.Mul: return a * b;
+    case BinaryOp.Div: return a / b;
+    case BinaryOp.Pow: return Mathf.pow(a, b);
+    case BinaryOp.Maximum: return max(a, b);
+    case BinaryOp.Minimum: return min(a, b);
+    case BinaryOp.Eq: return a == b ? 1 : 0;
+    case BinaryOp.Ne: return a != b ? 1 : 0;
+    case BinaryOp.Lt: return a < b ? 1 : 0;
+    case BinaryOp.Le: return a <= b ? 1 : 0;
+    case BinaryOp.Gt: return a > b ? 1 : 0;
+    case BinaryOp.Ge: return a >= b ? 1 : 0;
+    case BinaryOp.BceWithLogits: return max(a, <f32>0) - a * b + Mathf.log1p(Mathf.exp(-Mathf.abs(a)));
     // Gradient helpers: a is the upstream gradient g, b the op's input x (or output y).
-    case B_RELU_GRAD: return b <= 0 ? 0 : a;
-    case B_LEAKY_RELU_GRAD: return b > 0 ? a : a * alpha;
-    case B_SIGMOID_GRAD: return a * (<f32>1 - b) * b;
-    case B_TANH_GRAD: return a * (<f32>1 - b * b);
-    case B_SOFTPLUS_GRAD: return a * sigmoidScalar(b);
-    case B_GELU_GRAD: return a * geluDerivative(b);
-    case B_ELU_GRAD: return b > 0 ? a : a * alpha * expScalar(b);
-    case B_SILU_GRAD: {
+    case BinaryOp.ReluGrad: return b <= 0 ? 0 : a;
+    case BinaryOp.LeakyReluGrad: return b > 0 ? a : a * alpha;
+    case BinaryOp.SigmoidGrad: return a * (<f32>1 - b) * b;
+    case BinaryOp.TanhGrad: return a * (<f32>1 - b * b);
+    case BinaryOp.SoftplusGrad: return a * sigmoidScalar(b);
+    case BinaryOp.GeluGrad: return a * geluDerivative(b);
+    case BinaryOp.EluGrad: return b > 0 ? a : a * alpha * expScalar(b);
+    case BinaryOp.SiluGrad: {
       const s = sigmoidScalar(b);
       return a * (s * (<f32>1 + b * (<f32>1 - s)));
     }
-    case B_ABS_GRAD: return a * sign(b);
-    case B_CLAMP_GRAD: return b >= alpha && b <= beta ? a : 0;
-    case B_POW_SCALAR_GRAD: return alpha == 0 ? 0 : a * (alpha * Mathf.pow(b, alpha - 1));
+    case BinaryOp.AbsGrad: return a * sign(b);
+    case BinaryOp.ClampGrad: return b >= alpha && b <= beta ? a : 0;
+    case BinaryOp.PowScalarGrad: return alpha == 0 ? 0 : a * (alpha * Mathf.pow(b, alpha - 1));
     // Here a is the logit x and b the target.
-    case B_BCE_WITH_LOGITS_GRAD: return sigmoidScalar(a) - b;
+    case BinaryOp.BceWithLogitsGrad: return sigmoidScalar(a) - b;
   }
   return unreachable();
 }
@@ -252,34 +278,34 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, alpha: f32, beta
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
   switch (op) {
-    case B_ADD: return f32x4.add(a, b);
-    case B_SUB: return f32x4.sub(a, b);
-    case B_MUL: return f32x4.mul(a, b);
-    case B_DIV: return f32x4.div(a, b);
-    case B_MAXIMUM: return f32x4.max(a, b);
-    case B_MINIMUM: return f32x4.min(a, b);
-    case B_EQ: return v128.and(f32x4.eq(a, b), one);
-    case B_NE: return v128.and(f32x4.ne(a, b), one);
-    case B_LT: return v128.and(f32x4.lt(a, b), one);
-    case B_LE: return v128.and(f32x4.le(a, b), one);
-    case B_GT: return v128.and(f32x4.gt(a, b), one);
-    case B_GE: return v128.and(f32x4.ge(a, b), one);
-    case B_RELU_GRAD: return v128.andnot(a, f32x4.le(b, zero));
-    case B_LEAKY_RELU_GRAD: return v128.bitselect(a, f32x4.mul(a, alpha), f32x4.gt(b, zero));
-    case B_SIGMOID_GRAD: return f32x4.mul(f32x4.mul(a, f32x4.sub(one, b)), b);
-    case B_TANH_GRAD: return f32x4.mul(a, f32x4.sub(one, f32x4.mul(b, b)));
-    case B_SOFTPLUS_GRAD: return f32x4.mul(a, sigmoidVector(b));
-    case B_ELU_GRAD: {
+    case BinaryOp.Add: return f32x4.add(a, b);
+    case BinaryOp.Sub: return f32x4.sub(a, b);
+    case BinaryOp.Mul: return f32x4.mul(a, b);
+    case BinaryOp.Div: return f32x4.div(a, b);
+    case BinaryOp.Maximum: return f32x4.max(a, b);
+    case BinaryOp.Minimum: return f32x4.min(a, b);
+    case BinaryOp.Eq: return v128.and(f32x4.eq(a, b), one);
+    case BinaryOp.Ne: return v128.and(f32x4.ne(a, b), one);
+    case BinaryOp.Lt: return v128.and(f32x4.lt(a, b), one);
+    case BinaryOp.Le: return v128.and(f32x4.le(a, b), one);
+    case BinaryOp.Gt: return v128.and(f32x4.gt(a, b), one);
+    case BinaryOp.Ge: return v128.and(f32x4.ge(a, b), one);
+    case BinaryOp.ReluGrad: return v128.andnot(a, f32x4.le(b, zero));
+    case BinaryOp.LeakyReluGrad: return v128.bitselect(a, f32x4.mul(a, alpha), f32x4.gt(b, zero));
+    case BinaryOp.SigmoidGrad: return f32x4.mul(f32x4.mul(a, f32x4.sub(one, b)), b);
+    case BinaryOp.TanhGrad: return f32x4.mul(a, f32x4.sub(one, f32x4.mul(b, b)));
+    case BinaryOp.SoftplusGrad: return f32x4.mul(a, sigmoidVector(b));
+    case BinaryOp.EluGrad: {
       const negative = f32x4.mul(f32x4.mul(a, alpha), expVector(b));
       return v128.bitselect(a, negative, f32x4.gt(b, zero));
     }
-    case B_SILU_GRAD: {
+    case BinaryOp.SiluGrad: {
       const s = sigmoidVector(b);
       return f32x4.mul(a, f32x4.mul(s, f32x4.add(one, f32x4.mul(b, f32x4.sub(one, s)))));
     }
-    case B_ABS_GRAD: return f32x4.mul(a, signVector(b));
-    case B_CLAMP_GRAD: return v128.and(a, v128.and(f32x4.ge(b, alpha), f32x4.le(b, beta)));
-    case B_BCE_WITH_LOGITS_GRAD: return f32x4.sub(sigmoidVector(a), b);
+    case BinaryOp.AbsGrad: return f32x4.mul(a, signVector(b));
+    case BinaryOp.ClampGrad: return v128.and(a, v128.and(f32x4.ge(b, alpha), f32x4.le(b, beta)));
+    case BinaryOp.BceWithLogitsGrad: return f32x4.sub(sigmoidVector(a), b);
   }
   return unreachable();
 }
@@ -346,43 +372,43 @@ function binaryRow(
   op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n: i32, alpha: f32, beta: f32,
 ): void {
   switch (op) {
-    case B_ADD: binaryVectorRow(B_ADD, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_SUB: binaryVectorRow(B_SUB, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_MUL: binaryVectorRow(B_MUL, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_DIV: binaryVectorRow(B_DIV, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_POW: binaryScalarRow(B_POW, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_MAXIMUM: binaryVectorRow(B_MAXIMUM, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_MINIMUM: binaryVectorRow(B_MINIMUM, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_EQ: binaryVectorRow(B_EQ, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_NE: binaryVectorRow(B_NE, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_LT: binaryVectorRow(B_LT, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_LE: binaryVectorRow(B_LE, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_GT: binaryVectorRow(B_GT, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_GE: binaryVectorRow(B_GE, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_BCE_WITH_LOGITS:
-      binaryScalarRow(B_BCE_WITH_LOGITS, a, sa, b, sb, out, n, alpha, beta);
+    case BinaryOp.Add: binaryVectorRow(BinaryOp.Add, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.Sub: binaryVectorRow(BinaryOp.Sub, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.Mul: binaryVectorRow(BinaryOp.Mul, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.Div: binaryVectorRow(BinaryOp.Div, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.Pow: binaryScalarRow(BinaryOp.Pow, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.Maximum: binaryVectorRow(BinaryOp.Maximum, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.Minimum: binaryVectorRow(BinaryOp.Minimum, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.Eq: binaryVectorRow(BinaryOp.Eq, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.Ne: binaryVectorRow(BinaryOp.Ne, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.Lt: binaryVectorRow(BinaryOp.Lt, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.Le: binaryVectorRow(BinaryOp.Le, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.Gt: binaryVectorRow(BinaryOp.Gt, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.Ge: binaryVectorRow(BinaryOp.Ge, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.BceWithLogits:
+      binaryScalarRow(BinaryOp.BceWithLogits, a, sa, b, sb, out, n, alpha, beta);
       break;
-    case B_RELU_GRAD: binaryVectorRow(B_RELU_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_LEAKY_RELU_GRAD:
-      binaryVectorRow(B_LEAKY_RELU_GRAD, a, sa, b, sb, out, n, alpha, beta);
+    case BinaryOp.ReluGrad: binaryVectorRow(BinaryOp.ReluGrad, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.LeakyReluGrad:
+      binaryVectorRow(BinaryOp.LeakyReluGrad, a, sa, b, sb, out, n, alpha, beta);
       break;
-    case B_SIGMOID_GRAD:
-      binaryVectorRow(B_SIGMOID_GRAD, a, sa, b, sb, out, n, alpha, beta);
+    case BinaryOp.SigmoidGrad:
+      binaryVectorRow(BinaryOp.SigmoidGrad, a, sa, b, sb, out, n, alpha, beta);
       break;
-    case B_TANH_GRAD: binaryVectorRow(B_TANH_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_SOFTPLUS_GRAD:
-      binaryVectorRow(B_SOFTPLUS_GRAD, a, sa, b, sb, out, n, alpha, beta);
+    case BinaryOp.TanhGrad: binaryVectorRow(BinaryOp.TanhGrad, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.SoftplusGrad:
+      binaryVectorRow(BinaryOp.SoftplusGrad, a, sa, b, sb, out, n, alpha, beta);
       break;
-    case B_GELU_GRAD: binaryScalarRow(B_GELU_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_ELU_GRAD: binaryVectorRow(B_ELU_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_SILU_GRAD: binaryVectorRow(B_SILU_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_ABS_GRAD: binaryVectorRow(B_ABS_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_CLAMP_GRAD: binaryVectorRow(B_CLAMP_GRAD, a, sa, b, sb, out, n, alpha, beta); break;
-    case B_POW_SCALAR_GRAD:
-      binaryScalarRow(B_POW_SCALAR_GRAD, a, sa, b, sb, out, n, alpha, beta);
+    case BinaryOp.GeluGrad: binaryScalarRow(BinaryOp.GeluGrad, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.EluGrad: binaryVectorRow(BinaryOp.EluGrad, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.SiluGrad: binaryVectorRow(BinaryOp.SiluGrad, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.AbsGrad: binaryVectorRow(BinaryOp.AbsGrad, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.ClampGrad: binaryVectorRow(BinaryOp.ClampGrad, a, sa, b, sb, out, n, alpha, beta); break;
+    case BinaryOp.PowScalarGrad:
+      binaryScalarRow(BinaryOp.PowScalarGrad, a, sa, b, sb, out, n, alpha, beta);
       break;
-    case B_BCE_WITH_LOGITS_GRAD:
-      binaryVectorRow(B_BCE_WITH_LOGITS_GRAD, a, sa, b, sb, out, n, alpha, beta);
+    case BinaryOp.BceWithLogitsGrad:
+      binaryVectorRow(BinaryOp.BceWithLogitsGrad, a, sa, b, sb, out, n, alpha, beta);
       break;
     default: unreachable();
   }

@@ -77,7 +77,10 @@ export function gemmPackA(transA: i32, M: i32, K: i32, a: usize, lda: i32, dst: 
  * for B ([K×N] or [N×K]). transA = 2: `a` holds op(A) packed by gemmPackA(·, M, K, ...) (lda is
  * unused), and rowStart must be a multiple of 4. beta is 0 (overwrite) or 1 (accumulate). bias: 0
  * or a pointer to N floats added to every row. act: 0 none, 1 relu. workspace:
- * gemmWorkspaceBytes(M, N, K) bytes, 64-aligned.
+ * gemmWorkspaceBytes(M, N, K) bytes, 64-aligned. Calls over disjoint row ranges of one product
+ * give the bits of one call over all rows (the blocking of k and the small-matrix path follow M
+ * and K, not the range).
+ * @splitMultipleOf 4
  */
 export function gemm(
   transA: i32, transB: i32, M: i32, N: i32, K: i32,

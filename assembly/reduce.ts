@@ -5,15 +5,20 @@
 import { expScalar, expShiftSum } from "./mathf_simd";
 import { demote4, extremeContiguous, promoteHigh, sumContiguous } from "./vector";
 
-// ReduceOp codes (runtime/backend/exports.ts).
-const R_SUM = 0;
-const R_MEAN = 1;
-const R_MAX = 2;
-const R_MIN = 3;
-const R_ARGMAX = 4;
-const R_ARGMIN = 5;
-const R_LOG_SUM_EXP = 6;
-const R_PROD = 7;
+/** Opcodes of reduceF32. */
+export enum ReduceOp {
+  Sum = 0,
+  Mean = 1,
+  Max = 2,
+  Min = 3,
+  /** i32 output */
+  ArgMax = 4,
+  /** i32 output */
+  ArgMin = 5,
+  /** max-shifted log Σ exp */
+  LogSumExp = 6,
+  Prod = 7,
+}
 
 // @ts-ignore: decorator
 @inline function extremeStrided(isMax: bool, p: usize, n: i32, stride: usize): f32 {
@@ -202,14 +207,14 @@ function reduceProd(x: usize, out: usize, outer: i32, size: i32, inner: i32): vo
  */
 export function reduceF32(op: i32, x: usize, out: usize, outer: i32, size: i32, inner: i32): void {
   switch (op) {
-    case R_SUM: reduceSum(x, out, outer, size, inner, false); break;
-    case R_MEAN: reduceSum(x, out, outer, size, inner, true); break;
-    case R_MAX: reduceExtreme(true, x, out, outer, size, inner); break;
-    case R_MIN: reduceExtreme(false, x, out, outer, size, inner); break;
-    case R_ARGMAX: reduceArg(true, x, out, outer, size, inner); break;
-    case R_ARGMIN: reduceArg(false, x, out, outer, size, inner); break;
-    case R_LOG_SUM_EXP: reduceLogSumExp(x, out, outer, size, inner); break;
-    case R_PROD: reduceProd(x, out, outer, size, inner); break;
+    case ReduceOp.Sum: reduceSum(x, out, outer, size, inner, false); break;
+    case ReduceOp.Mean: reduceSum(x, out, outer, size, inner, true); break;
+    case ReduceOp.Max: reduceExtreme(true, x, out, outer, size, inner); break;
+    case ReduceOp.Min: reduceExtreme(false, x, out, outer, size, inner); break;
+    case ReduceOp.ArgMax: reduceArg(true, x, out, outer, size, inner); break;
+    case ReduceOp.ArgMin: reduceArg(false, x, out, outer, size, inner); break;
+    case ReduceOp.LogSumExp: reduceLogSumExp(x, out, outer, size, inner); break;
+    case ReduceOp.Prod: reduceProd(x, out, outer, size, inner); break;
     default: unreachable();
   }
 }

@@ -1,9 +1,12 @@
 /**
  * Builds the two kernel modules from `assembly/`: `build/kernels.relaxed.wasm` (SIMD + relaxed SIMD)
- * and `build/kernels.simd.wasm` (plain SIMD, the fallback). Skips a target whose output is newer
- * than every source file. `--check` rebuilds both with warnings treated as errors.
+ * and `build/kernels.simd.wasm` (plain SIMD, the fallback), then writes `runtime/backend/bindings/`
+ * (the TypeScript contract, generated from the compiler's declarations; see kernel_bindings.ts).
+ * Skips a target whose output is newer than every source file. `--check` rebuilds both with
+ * warnings treated as errors and fails when the bindings on disk differ from generated ones.
  */
 import { main as asc } from "assemblyscript/asc";
+import { generateBindings } from "./kernel_bindings.ts";
 
 const root = new URL("../", import.meta.url);
 const strict = Deno.args.includes("--check");
@@ -33,10 +36,12 @@ const sourcesTime = Math.max(
 
 for (const target of ["relaxed", "simd"]) {
   const out = new URL(`build/kernels.${target}.wasm`, root);
-  if (!strict && (await outputTime(out)) > sourcesTime) continue;
+  const declarations = new URL(`build/kernels.${target}.d.ts`, root);
+  const upToDate = Math.min(await outputTime(out), await outputTime(declarations)) > sourcesTime;
+  if (!strict && upToDate) continue;
   const warnings: string[] = [];
   const { error, stderr } = await asc(
-    ["assembly/index.ts", "--config", "asconfig.json", "--target", target],
+    ["assembly/index.ts", "--config", "asconfig.json", "--target", target, "--bindings", "raw"],
     {
       stderr: {
         write(text: string) {
@@ -53,4 +58,58 @@ for (const target of ["relaxed", "simd"]) {
   }
   if (messages.trim()) console.error(messages);
   console.error(`build_wasm: wrote build/kernels.${target}.wasm`);
+}
+
+/** Formats TypeScript text with the project's `deno fmt` settings. */
+async function formatted(text: string): Promise<string> {
+  const fmt = new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--config", new URL("deno.json", root).pathname, "--ext=ts", "-"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = fmt.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+  const { success, stdout, stderr } = await fmt.output();
+  if (!success) {
+    throw new Error(`deno fmt failed on generated bindings: ${new TextDecoder().decode(stderr)}`);
+  }
+  return new TextDecoder().decode(stdout);
+}
+
+const bindingsDir = new URL("runtime/backend/bindings/", root);
+const generated = generateBindings(
+  await Deno.readTextFile(new URL("build/kernels.simd.d.ts", root)),
+  await WebAssembly.compile(await Deno.readFile(new URL("build/kernels.simd.wasm", root))),
+  (family) => Deno.readTextFileSync(new URL(`assembly/${family}.ts`, root)),
+);
+const relaxedDeclarations = await Deno.readTextFile(new URL("build/kernels.relaxed.d.ts", root));
+if (relaxedDeclarations !== await Deno.readTextFile(new URL("build/kernels.simd.d.ts", root))) {
+  console.error("build_wasm: the relaxed and plain SIMD builds export different functions");
+  Deno.exit(1);
+}
+const stale: string[] = [];
+await Deno.mkdir(bindingsDir, { recursive: true });
+const onDisk = new Set<string>();
+for await (const entry of Deno.readDir(bindingsDir)) onDisk.add(entry.name);
+for (const [name, text] of generated) {
+  const url = new URL(name, bindingsDir);
+  const want = await formatted(text);
+  const have = onDisk.has(name) ? await Deno.readTextFile(url) : null;
+  if (have === want) continue;
+  if (strict) stale.push(name);
+  else {
+    await Deno.writeTextFile(url, want);
+    console.error(`build_wasm: wrote runtime/backend/bindings/${name}`);
+  }
+}
+const extra = [...onDisk].filter((name) => !generated.has(name));
+if (extra.length > 0) stale.push(...extra.map((name) => `${name} (no such family)`));
+if (stale.length > 0) {
+  console.error(
+    `build_wasm: runtime/backend/bindings/ does not match assembly/ (${stale.join(", ")}); ` +
+      "run `npx deno task build` and commit the regenerated files",
+  );
+  Deno.exit(1);
 }

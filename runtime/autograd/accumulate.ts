@@ -1,6 +1,6 @@
 /** Gradient accumulation helpers of the autodiff engine. */
 import type { Tensor } from "../tensor.ts";
-import { BinaryOp } from "../backend/exports.ts";
+import { BinaryOp } from "../backend/kernels/elementwise.ts";
 import { binary } from "../backend/kernels/elementwise.ts";
 import { filled } from "../backend/kernels/fill.ts";
 

@@ -3,7 +3,7 @@
  * views of linear memory that are re-created when memory grows (growth detaches the old buffer).
  * Ops reach WebAssembly only through this object.
  */
-import type { KernelExports } from "./exports.ts";
+import type { KernelExports } from "./bindings/mod.ts";
 import { Allocator } from "./allocator.ts";
 import { instantiateKernels, type KernelBuild } from "./module.ts";
 

@@ -3,7 +3,7 @@
  * engine validates it, the plain-SIMD build otherwise; `EDGEGRAD_BUILD=simd` (or `relaxed`) forces
  * one under Deno. Edge workers and browsers hand in an already compiled `WebAssembly.Module`.
  */
-import type { KernelExports } from "./exports.ts";
+import type { KernelExports } from "./bindings/mod.ts";
 
 /** Which of the two kernel builds is running. */
 export type KernelBuild = "relaxed" | "simd";

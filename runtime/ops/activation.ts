@@ -1,6 +1,6 @@
 /** Activation functions and softmax / log-softmax, each beside its gradient. */
 import type { Tensor } from "../tensor.ts";
-import { BinaryOp, UnaryOp } from "../backend/exports.ts";
+import { BinaryOp, UnaryOp } from "../backend/kernels/elementwise.ts";
 import { binary, unary } from "../backend/kernels/elementwise.ts";
 import { softmaxBackwardKernel, softmaxKernel } from "../backend/kernels/softmax.ts";
 import { record } from "../autograd/engine.ts";

@@ -1,6 +1,6 @@
 /** Helpers for ops that broadcast: scalars as tensors, and reducing a gradient to an input's shape. */
 import { Tensor } from "../tensor.ts";
-import { ReduceOp } from "../backend/exports.ts";
+import { ReduceOp } from "../backend/kernels/reduce.ts";
 import { filled } from "../backend/kernels/fill.ts";
 import { reduceDim } from "../backend/kernels/reduce.ts";
 import { sameShape } from "../shape.ts";

@@ -1,6 +1,6 @@
 /** Comparisons (masks of 1/0 as float32), `where`, and elementwise maximum/minimum. */
 import type { Tensor } from "../tensor.ts";
-import { BinaryOp, UnaryOp } from "../backend/exports.ts";
+import { BinaryOp, UnaryOp } from "../backend/kernels/elementwise.ts";
 import { binary, unary, whereKernel } from "../backend/kernels/elementwise.ts";
 import { filled } from "../backend/kernels/fill.ts";
 import { record } from "../autograd/engine.ts";

@@ -4,7 +4,7 @@
  * reused in the backward pass by the elementwise multiply.
  */
 import type { Tensor } from "../tensor.ts";
-import { BinaryOp } from "../backend/exports.ts";
+import { BinaryOp } from "../backend/kernels/elementwise.ts";
 import { binary } from "../backend/kernels/elementwise.ts";
 import { filled } from "../backend/kernels/fill.ts";
 import { dropoutMaskKernel } from "../backend/kernels/norm.ts";

@@ -1,6 +1,6 @@
 /** `indexAdd` (torch.index_add): adding slices of a source into the entries of a dim that an index lists. */
 import type { Tensor } from "../tensor.ts";
-import { BinaryOp } from "../backend/exports.ts";
+import { BinaryOp } from "../backend/kernels/elementwise.ts";
 import { binary } from "../backend/kernels/elementwise.ts";
 import { indexAddKernel, indexSelectKernel } from "../backend/kernels/gather.ts";
 import { record } from "../autograd/engine.ts";

@@ -4,7 +4,7 @@
  * logits are computed in their stable forms (log-softmax; max(x,0) − x·y + log1p(e^−|x|)).
  */
 import type { Tensor } from "../tensor.ts";
-import { BinaryOp, UnaryOp } from "../backend/exports.ts";
+import { BinaryOp, UnaryOp } from "../backend/kernels/elementwise.ts";
 import { binary, unary } from "../backend/kernels/elementwise.ts";
 import { firstNonFinite } from "../backend/kernels/fill.ts";
 import { IndexOutOfRange } from "../backend/kernels/gather.ts";

@@ -5,7 +5,7 @@
  * operands directly, with no copies.
  */
 import { Tensor } from "../tensor.ts";
-import { ReduceOp } from "../backend/exports.ts";
+import { ReduceOp } from "../backend/kernels/reduce.ts";
 import { filled } from "../backend/kernels/fill.ts";
 import { gemmKernel } from "../backend/kernels/gemm.ts";
 import { reduceDim } from "../backend/kernels/reduce.ts";

@@ -1,6 +1,7 @@
 /** Reductions with PyTorch's `dim` / `keepdim`: sum, mean, max, min, argmax, argmin, logsumexp, var. */
 import type { Tensor } from "../tensor.ts";
-import { BinaryOp, ReduceOp, UnaryOp } from "../backend/exports.ts";
+import { BinaryOp, UnaryOp } from "../backend/kernels/elementwise.ts";
+import { ReduceOp } from "../backend/kernels/reduce.ts";
 import { broadcastTo } from "../backend/kernels/copy.ts";
 import { binary, unary } from "../backend/kernels/elementwise.ts";
 import { reduceDim } from "../backend/kernels/reduce.ts";

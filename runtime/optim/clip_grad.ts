@@ -1,6 +1,6 @@
 /** Gradient clipping by total norm, as torch.nn.utils.clip_grad_norm_. */
 import type { Tensor } from "../tensor.ts";
-import { BinaryOp } from "../backend/exports.ts";
+import { BinaryOp } from "../backend/kernels/elementwise.ts";
 import { binary } from "../backend/kernels/elementwise.ts";
 import { keep } from "../backend/scope.ts";
 import { noGrad } from "../autograd/grad_mode.ts";

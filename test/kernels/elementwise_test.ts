@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BinaryOp, UnaryOp } from "../../runtime/backend/exports.ts";
+import { BinaryOp, UnaryOp } from "../../runtime/backend/bindings/elementwise.ts";
 import { bothBuilds, type KernelHarness, seededValues } from "./harness.ts";
 import { assertClose, ODD_SIZES, type Tolerance } from "./close.ts";
 

@@ -3,7 +3,7 @@
  * linear memory and helpers to copy typed arrays in and out.
  */
 import { mulberry32 } from "../../runtime/seeded_uniform.ts";
-import type { KernelExports } from "../../runtime/backend/exports.ts";
+import type { KernelExports } from "../../runtime/backend/bindings/mod.ts";
 import {
   compileKernelFile,
   instantiateKernels,

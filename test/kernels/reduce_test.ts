@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ReduceOp } from "../../runtime/backend/exports.ts";
+import { ReduceOp } from "../../runtime/backend/bindings/reduce.ts";
 import { bothBuilds, type KernelHarness, seededValues } from "./harness.ts";
 import { assertClose } from "./close.ts";
 

@@ -14,7 +14,7 @@
  * and their forward and input-gradient passes ran at 34-38 GFLOP/s; in chunks of 5 images, 39-46.
  */
 import { backend } from "../backend.ts";
-import { ReduceOp } from "../exports.ts";
+import { ReduceOp } from "../bindings/reduce.ts";
 import { Tensor } from "../../tensor.ts";
 import { copyStridedKernel } from "./copy.ts";
 import { filled } from "./fill.ts";

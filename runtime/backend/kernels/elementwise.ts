@@ -6,6 +6,8 @@ import { backend } from "../backend.ts";
 import { Tensor } from "../../tensor.ts";
 import { broadcastShapes, broadcastStrides, collapseDims } from "../../shape.ts";
 
+export { BinaryOp, UnaryOp } from "../bindings/elementwise.ts";
+
 /** f(x) elementwise for a UnaryOp code; alpha/beta are the op's scalars. */
 export function unary(code: number, x: Tensor, alpha = 0, beta = 0): Tensor {
   const out = Tensor.empty(x.shape);

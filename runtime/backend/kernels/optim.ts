@@ -2,7 +2,7 @@
 import { backend } from "../backend.ts";
 import type { Tensor } from "../../tensor.ts";
 
-/** One fused SGD update of `param` in place (PyTorch's rule; see exports.ts). */
+/** One fused SGD update of `param` in place (PyTorch's rule; see bindings/optim.ts). */
 export function sgdStepKernel(
   param: Tensor,
   grad: Tensor,

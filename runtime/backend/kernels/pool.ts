@@ -3,7 +3,7 @@
  * one kernel over all planes.
  */
 import { backend } from "../backend.ts";
-import type { NnExports } from "../exports_nn.ts";
+import type { PoolExports } from "../bindings/pool.ts";
 import { Tensor } from "../../tensor.ts";
 
 /** A pooling window's geometry along H and W (PyTorch's meaning), with the output size it gives. */
@@ -127,7 +127,7 @@ function avgPoolArguments(
 }
 
 /** avgPool2dF32's parameters after its two pointers, taken from the kernel contract. */
-type AvgPoolArguments = Parameters<NnExports["avgPool2dF32"]> extends
+type AvgPoolArguments = Parameters<PoolExports["avgPool2dF32"]> extends
   [number, number, ...infer Rest] ? Rest
   : never;
 

@@ -1,8 +1,10 @@
 /** Tensor-level calls of the reduction kernel (assembly/reduce.ts). */
 import { backend } from "../backend.ts";
-import { ReduceOp } from "../exports.ts";
+import { ReduceOp } from "../bindings/reduce.ts";
 import { Tensor } from "../../tensor.ts";
 import { splitAt } from "../../shape.ts";
+
+export { ReduceOp };
 
 /** Reduces one dim with a ReduceOp code (ArgMax/ArgMin give int32). */
 export function reduceDim(code: number, x: Tensor, dim: number, keepdim: boolean): Tensor {
