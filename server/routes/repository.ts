@@ -5,12 +5,25 @@
  */
 import { Hono } from "hono/quick";
 import { quote, readBody, RequestError } from "../http.ts";
-import { disposeModel, isValidModelName } from "../registry.ts";
+import { disposeModel, isValidModelName, type ModelRegistry } from "../registry.ts";
 import { parseJsonBody } from "../validation.ts";
 import { limitBody } from "./body_limit.ts";
 import { adminAuth } from "./repository_auth.ts";
 import { loadFromRequest, loadFromSource } from "./repository_load.ts";
 import { type AppState, MODEL_VERSION } from "./state.ts";
+
+/** The names the registry's source holds; a source that cannot list them is a 503 saying why. */
+async function available(registry: ModelRegistry): Promise<string[]> {
+  if (registry.source === undefined) return [];
+  try {
+    return await registry.source.list();
+  } catch (error) {
+    throw new RequestError(
+      503,
+      `the model repository cannot be listed: ${(error as Error).message}`,
+    );
+  }
+}
 
 /**
  * The repository routes.
@@ -23,8 +36,7 @@ export function repository({ registry, adminToken, maxBodyBytes }: AppState): Ho
   routes.use("/*", adminAuth(adminToken));
   routes.post("/index", limited, async (c) => {
     const served = new Set(registry.names());
-    const available = registry.source === undefined ? [] : await registry.source.list();
-    const names = [...new Set([...served, ...available])].sort();
+    const names = [...new Set([...served, ...await available(registry)])].sort();
     return c.json(
       names.map((name) =>
         served.has(name)
