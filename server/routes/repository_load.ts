@@ -2,7 +2,8 @@
  * Where the load route gets a model: by name from the registry's source (a models folder), or
  * from the request itself (Triton's load override: config and weights in the parameters).
  */
-import { io } from "../../runtime/api.ts";
+// Not the io namespace: that would bring the ONNX importer into the worker bundle.
+import { type LoadedModel, modelFromBytes } from "../../runtime/io/model_dir.ts";
 import { describe, quote, RequestError } from "../http.ts";
 import { ModelNotFoundError, type ModelRegistry } from "../registry.ts";
 import { MODEL_VERSION } from "./state.ts";
@@ -28,7 +29,7 @@ function decodeBase64(text: string, where: string): Uint8Array {
 export async function loadFromSource(
   registry: ModelRegistry,
   name: string,
-): Promise<io.LoadedModel> {
+): Promise<LoadedModel> {
   if (registry.source === undefined) {
     throw new RequestError(
       400,
@@ -50,7 +51,7 @@ export async function loadFromSource(
  * @example
  * registry.add(name, loadFromRequest(parseJsonBody(body), name));
  */
-export function loadFromRequest(body: unknown, name: string): io.LoadedModel {
+export function loadFromRequest(body: unknown, name: string): LoadedModel {
   const parameters = body !== null && typeof body === "object" && !Array.isArray(body)
     ? (body as Record<string, unknown>).parameters
     : undefined;
@@ -78,7 +79,7 @@ export function loadFromRequest(body: unknown, name: string): io.LoadedModel {
     throw new RequestError(400, `parameter '${weightsKey}' must be a base64 string`);
   }
   try {
-    return io.modelFromBytes(fields.config, decodeBase64(weights, `parameter '${weightsKey}'`), {
+    return modelFromBytes(fields.config, decodeBase64(weights, `parameter '${weightsKey}'`), {
       config: `config of ${name}`,
       weights: `weights of ${name}`,
     });
