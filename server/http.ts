@@ -3,11 +3,14 @@
  * `{"error": ...}`, and a body reader that stops at a byte limit (declared or streamed).
  */
 
-/** An answer to a bad request: its status and a message that says what was wrong. */
+/**
+ * An answer to a bad request: its status and a message that says what was wrong (503: what the
+ * server cannot reach just now, such as a models folder that has gone).
+ */
 export class RequestError extends Error {
   override name = "RequestError";
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 503,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {

@@ -33,8 +33,14 @@ export function directorySource(dir: string): ModelSource {
   return {
     async list(): Promise<string[]> {
       const rootReal = await root();
+      let entries: Deno.DirEntry[];
+      try {
+        entries = await Array.fromAsync(Deno.readDir(rootReal));
+      } catch (error) {
+        throw new Error(`cannot read the models folder ${dir}: ${(error as Error).message}`);
+      }
       const names: string[] = [];
-      for await (const entry of Deno.readDir(rootReal)) {
+      for (const entry of entries) {
         if (!isValidModelName(entry.name) || entry.isFile) continue;
         try {
           const folder = await resolve(rootReal, entry.name, "");

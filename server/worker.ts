@@ -7,7 +7,9 @@
  * `deno serve --unstable-raw-imports server/worker.ts`.
  */
 import { config, kernels, weights } from "./worker_assets.js";
-import { initBackend, io } from "../runtime/api.ts";
+import { initBackend } from "../runtime/api.ts";
+// Not the io namespace: that would bring the ONNX importer (8 KB gzip) into the bundle.
+import { modelFromBytes } from "../runtime/io/model_dir.ts";
 import { createApp } from "./app.ts";
 import { ModelRegistry } from "./registry.ts";
 
@@ -18,7 +20,7 @@ initBackend(kernels);
 const registry = new ModelRegistry();
 registry.add(
   typeof EDGEGRAD_MODEL_NAME === "string" ? EDGEGRAD_MODEL_NAME : "mnist-cnn",
-  io.modelFromBytes(config, weights instanceof Uint8Array ? weights : new Uint8Array(weights)),
+  modelFromBytes(config, weights instanceof Uint8Array ? weights : new Uint8Array(weights)),
 );
 
 export default createApp({ registry });

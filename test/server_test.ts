@@ -733,6 +733,40 @@ Deno.test("admin routes are off without a token, and need the token when on", as
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("the repository index answers 503 naming the models folder when it has gone, and serving goes on", async () => {
+  const { dir, registry } = await fixture();
+  const admin = createApp({ registry, adminToken: "s3cret-token" });
+  const index = () =>
+    admin.request("/v2/repository/index", {
+      method: "POST",
+      headers: { authorization: "Bearer s3cret-token" },
+    });
+  assert.equal((await index()).status, 200);
+  await Deno.remove(dir, { recursive: true });
+  assert.deepEqual(await errorOf(index()), {
+    status: 503,
+    error: `the model repository cannot be listed: the models folder ${dir} does not exist`,
+  });
+  // A file where the folder was: the folder cannot be read.
+  await Deno.writeTextFile(dir, "not a folder");
+  const notFolder = await errorOf(index());
+  assert.equal(notFolder.status, 503);
+  assert.ok(
+    notFolder.error.startsWith(
+      `the model repository cannot be listed: cannot read the models folder ${dir}: `,
+    ),
+    notFolder.error,
+  );
+  // The models loaded before are still served.
+  const r = await admin.request("/v2/models/tiny-cnn/infer", {
+    method: "POST",
+    body: JSON.stringify(inferBody([1, 1, 8, 8], randomValues(64, 3))),
+  });
+  assert.equal(r.status, 200, await r.clone().text());
+  for (const name of registry.names()) registry.remove(name);
+  await Deno.remove(dir);
+});
+
 Deno.test("a load refused for want of memory leaves inference working, with the same outputs (defect 1)", async () => {
   const admin = createApp({ registry: shared.registry, adminToken: "s3cret-token" });
   const batch = 37;

@@ -120,6 +120,11 @@ Deno.test("worker bundle answers like in-process inference in workerd and under 
     for (const entry of [bundle.entry, bundle.denoEntry]) {
       const { size } = await Deno.stat(entry);
       assert.ok(size < weights.length / 4, `${entry} is ${size} bytes: are the weights inlined?`);
+      // The worker loads edgegrad model directories only: the ONNX importer stays out of it.
+      assert.ok(
+        !(await Deno.readTextFile(entry)).includes("OnnxModule"),
+        `${entry} carries the ONNX importer: import modelFromBytes, not the io namespace`,
+      );
     }
     assert.match(
       await Deno.readTextFile(bundle.capnp),
