@@ -6,6 +6,7 @@
  * `ops/`) nor the autograd engine, which are built on it.
  */
 import { backend } from "./backend/backend.ts";
+import { readWord, readWords } from "./backend/memory.ts";
 import { trackTensor, untrackTensor } from "./backend/scope.ts";
 import type { GradNode } from "./autograd/node.ts";
 import { formatShape, sizeOf } from "./shape.ts";
@@ -116,11 +117,7 @@ export class Tensor {
 
   /** Copies the elements out of WebAssembly memory. */
   data(): Float32Array | Int32Array {
-    const b = backend();
-    const start = this.ptr >>> 2;
-    return this.dtype === "int32"
-      ? b.i32.slice(start, start + this.size)
-      : b.f32.slice(start, start + this.size);
+    return readWords(this.ptr, this.size, this.dtype);
   }
 
   /** The elements as nested arrays shaped like the tensor (a number for 0-d). */
@@ -146,8 +143,7 @@ export class Tensor {
           "item() needs exactly one",
       );
     }
-    const b = backend();
-    return this.dtype === "int32" ? b.i32[this.ptr >>> 2] : b.f32[this.ptr >>> 2];
+    return readWord(this.ptr, 0, this.dtype);
   }
 
   /** Keeps `.grad` on this non-leaf tensor during `backward()` (for inspecting activations). */

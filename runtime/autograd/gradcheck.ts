@@ -8,7 +8,7 @@
  */
 import { mulberry32 } from "../seeded_uniform.ts";
 import type { Tensor } from "../tensor.ts";
-import { backend } from "../backend/backend.ts";
+import { readWord, writeWord, writeWords } from "../backend/memory.ts";
 import { withGradMode } from "./grad_mode.ts";
 import { runBackward } from "./engine.ts";
 import { scope } from "../backend/scope.ts";
@@ -156,15 +156,12 @@ function centralDifference(
   objective: () => number,
   step: number,
 ): number {
-  const base = x.ptr >>> 2;
-  const original = backend().f32[base + element];
-  backend().f32[base + element] = original + step;
-  const plusStep = backend().f32[base + element] - original;
+  const original = readWord(x.ptr, element, "float32");
+  const plusStep = writeWord(x.ptr, element, "float32", original + step) - original;
   const plus = objective();
-  backend().f32[base + element] = original - step;
-  const minusStep = original - backend().f32[base + element];
+  const minusStep = original - writeWord(x.ptr, element, "float32", original - step);
   const minus = objective();
-  backend().f32[base + element] = original;
+  writeWord(x.ptr, element, "float32", original);
   return (plus - minus) / (plusStep + minusStep);
 }
 
@@ -178,12 +175,12 @@ function directionalDifference(
   const shift = (sign: number) =>
     xs.forEach((x, k) => {
       const moved = originals[k].map((v, e) => v + sign * step * directions[k][e]);
-      backend().f32.set(moved, x.ptr >>> 2);
+      writeWords(x.ptr, moved, "float32");
     });
   shift(1);
   const plus = objective();
   shift(-1);
   const minus = objective();
-  xs.forEach((x, k) => backend().f32.set(originals[k], x.ptr >>> 2));
+  xs.forEach((x, k) => writeWords(x.ptr, originals[k], "float32"));
   return (plus - minus) / (2 * step);
 }

@@ -6,7 +6,7 @@
  */
 import { Tensor } from "../tensor.ts";
 import type { DType } from "../tensor.ts";
-import { backend } from "../backend/backend.ts";
+import { fillWords } from "../backend/memory.ts";
 import { concat, gunzip, isGzip } from "./gzip.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
 
@@ -267,13 +267,7 @@ async function readPrefix(file: Deno.FsFile, length: number): Promise<Uint8Array
 export function tensorFromIdx(idx: IdxArray, dtype?: DType): Tensor {
   const target = dtype ?? (idx.dtype.startsWith("float") ? "float32" : "int32");
   const out = Tensor.empty(idx.shape, target);
-  const b = backend();
-  const view = (target === "int32" ? b.i32 : b.f32).subarray(
-    out.ptr >>> 2,
-    (out.ptr >>> 2) + out.size,
-  );
-  // A plain loop: TypedArray.set across element types is several times slower in V8.
   const data = idx.data;
-  for (let i = 0; i < view.length; i++) view[i] = data[i];
+  fillWords(out.ptr, out.size, target, (i) => data[i]);
   return out;
 }

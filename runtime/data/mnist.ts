@@ -3,7 +3,7 @@
  * any folder holding the four standard files, raw or gzip (`train-images-idx3-ubyte[.gz]`, ...).
  */
 import { Tensor } from "../tensor.ts";
-import { backend } from "../backend/backend.ts";
+import { fillWords } from "../backend/memory.ts";
 import { type IdxArray, readIdx, tensorFromIdx } from "./idx.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
 
@@ -140,7 +140,6 @@ function pixelsToTensor(
   const table = new Float32Array(256);
   for (let v = 0; v < 256; v++) table[v] = fround(fround(v / 255) - fround(mean)) / fround(std);
   const out = Tensor.empty([n, 1, 28, 28]);
-  const target = backend().f32.subarray(out.ptr >>> 2, (out.ptr >>> 2) + out.size);
-  for (let i = 0; i < target.length; i++) target[i] = table[pixels[i]];
+  fillWords(out.ptr, out.size, "float32", (i) => table[pixels[i]]);
   return out;
 }

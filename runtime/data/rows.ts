@@ -1,8 +1,8 @@
 /** Gathering rows (entries of dim 0) of a tensor into a batch with one kernel call. */
 import { Tensor } from "../tensor.ts";
 import { indexSelect } from "../ops/indexing.ts";
-import { backend } from "../backend/backend.ts";
-import { formatShape, sizeOf } from "../shape.ts";
+import { IndexOutOfRange, indexSelectKernel } from "../backend/kernels/gather.ts";
+import { formatShape } from "../shape.ts";
 
 /**
  * x[rows] along dim 0 for a 1-D int32 `rows` tensor: [n, ...] → [rows.size, ...], one kernel call.
@@ -17,16 +17,13 @@ export function selectRows(x: Tensor, rows: Tensor): Tensor {
       `selectRows: rows must be a 1-D int32 tensor, got ${rows.dtype} ${formatShape(rows.shape)}`,
     );
   }
-  const out = Tensor.empty([rows.size, ...x.shape.slice(1)], x.dtype);
-  if (out.size === 0) return out;
-  const inner = sizeOf(x.shape.slice(1));
-  const bad = backend().k.indexSelectF32(x.ptr, rows.ptr, out.ptr, 1, x.shape[0], rows.size, inner);
-  if (bad >= 0) {
-    out.dispose();
-    const value = backend().i32[(rows.ptr >>> 2) + bad];
+  try {
+    return indexSelectKernel(x, 0, rows);
+  } catch (error) {
+    if (!(error instanceof IndexOutOfRange)) throw error;
     throw new RangeError(
-      `selectRows: row ${value} at position ${bad} is out of range for ${x.shape[0]} rows`,
+      `selectRows: row ${error.value} at position ${error.position} is out of range for ` +
+        `${x.shape[0]} rows`,
     );
   }
-  return out;
 }

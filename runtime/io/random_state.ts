@@ -1,5 +1,5 @@
 /** The kernel module's random generator state (xoshiro128**, four u32), for checkpoints. */
-import { backend } from "../backend/backend.ts";
+import { readRandomState, writeRandomState } from "../backend/kernels/random.ts";
 
 /** The generator's state: four unsigned 32-bit integers. */
 export type RandomState = [number, number, number, number];
@@ -9,15 +9,7 @@ export type RandomState = [number, number, number, number];
  * @example const state = getRandomState(); randn([3]); setRandomState(state); // randn repeats
  */
 export function getRandomState(): RandomState {
-  const b = backend();
-  const ptr = b.allocator.alloc(16);
-  try {
-    b.k.getRandomState(ptr);
-    const words = b.i32.subarray(ptr >>> 2, (ptr >>> 2) + 4);
-    return [words[0] >>> 0, words[1] >>> 0, words[2] >>> 0, words[3] >>> 0];
-  } finally {
-    b.allocator.free(ptr);
-  }
+  return readRandomState();
 }
 
 /** Restores a state from `getRandomState`. */
@@ -30,12 +22,5 @@ export function setRandomState(state: readonly number[]): void {
       `setRandomState: expected four unsigned 32-bit integers, got ${JSON.stringify(state)}`,
     );
   }
-  const b = backend();
-  const ptr = b.allocator.alloc(16);
-  try {
-    b.i32.set(state.map((w) => w | 0), ptr >>> 2);
-    b.k.setRandomState(ptr);
-  } finally {
-    b.allocator.free(ptr);
-  }
+  writeRandomState(state);
 }

@@ -3,12 +3,11 @@
  * copied in and out of linear memory without per-element work.
  */
 import { type DType, Tensor } from "../tensor.ts";
-import { backend } from "../backend/backend.ts";
+import { readBytes, writeBytes } from "../backend/memory.ts";
 
 /** A copy of the tensor's elements as bytes. Throws if the tensor was disposed. */
 export function tensorBytes(t: Tensor): Uint8Array {
-  const ptr = t.ptr;
-  return new Uint8Array(backend().k.memory.buffer, ptr, t.size * 4).slice();
+  return readBytes(t.ptr, t.size * 4);
 }
 
 /** A new tensor whose elements are `bytes` (4 per element, little-endian). */
@@ -32,5 +31,5 @@ export function writeTensorBytes(t: Tensor, bytes: Uint8Array): void {
       } bytes, got ${bytes.length}`,
     );
   }
-  new Uint8Array(backend().k.memory.buffer, t.ptr, bytes.length).set(bytes);
+  writeBytes(t.ptr, bytes);
 }

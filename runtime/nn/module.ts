@@ -7,7 +7,7 @@
 import { Tensor } from "../tensor.ts";
 import { isBuffer, isParameter } from "./parameter.ts";
 import { dropGradients } from "../autograd/accumulate.ts";
-import { backend } from "../backend/backend.ts";
+import { copyWords } from "../backend/memory.ts";
 import { formatShape, sameShape } from "../shape.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
 
@@ -168,9 +168,7 @@ export abstract class Module {
             `module expects ${formatShape(target.shape)} (${target.dtype})`,
         );
       }
-      const b = backend();
-      const view = b.f32;
-      view.copyWithin(target.ptr >>> 2, source.ptr >>> 2, (source.ptr >>> 2) + source.size);
+      copyWords(target.ptr, source.ptr, source.size);
     }
   }
 

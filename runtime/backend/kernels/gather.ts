@@ -3,6 +3,7 @@
  * and their adjoints, which report a bad index as IndexOutOfRange.
  */
 import { backend } from "../backend.ts";
+import { readWord } from "../memory.ts";
 import { Tensor } from "../../tensor.ts";
 import { splitAt } from "../../shape.ts";
 import { filled } from "./fill.ts";
@@ -56,7 +57,7 @@ function runIndexKernel(
   const bad = kernel(source.ptr, index.ptr, out.ptr, outer, size, count, inner);
   if (bad >= 0) {
     out.dispose();
-    throw new IndexOutOfRange(op, bad, backend().i32[(index.ptr >>> 2) + bad], size);
+    throw new IndexOutOfRange(op, bad, readWord(index.ptr, bad, "int32"), size);
   }
   return out;
 }
@@ -92,10 +93,13 @@ export function scatterAddKernel(
   );
 }
 
-/** out[o, j, i] = x[o, index[j], i] along `dim` for a 1-D int32 index. */
+/**
+ * out[o, j, i] = x[o, index[j], i] along `dim` for a 1-D int32 index; x may be float32 or int32
+ * (the kernel copies 4-byte words), and out has its dtype.
+ */
 export function indexSelectKernel(x: Tensor, dim: number, index: Tensor): Tensor {
   const k = backend().k;
-  const out = Tensor.empty(x.shape.map((d, i) => (i === dim ? index.size : d)));
+  const out = Tensor.empty(x.shape.map((d, i) => (i === dim ? index.size : d)), x.dtype);
   const count = index.size;
   return runIndexKernel(
     "indexSelect",

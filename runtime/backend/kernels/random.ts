@@ -22,3 +22,28 @@ export function seedKernel(seed: number): void {
   const high = Math.floor(seed / 4294967296) >>> 0;
   backend().k.seedRandom(low | 0, high | 0);
 }
+
+/** The generator's state: four u32 words (xoshiro128**). */
+export function readRandomState(): [number, number, number, number] {
+  const b = backend();
+  const ptr = b.allocator.alloc(16);
+  try {
+    b.k.getRandomState(ptr);
+    const words = b.i32.subarray(ptr >>> 2, (ptr >>> 2) + 4);
+    return [words[0] >>> 0, words[1] >>> 0, words[2] >>> 0, words[3] >>> 0];
+  } finally {
+    b.allocator.free(ptr);
+  }
+}
+
+/** Restores the generator's state from four u32 words (checked by the caller). */
+export function writeRandomState(state: readonly number[]): void {
+  const b = backend();
+  const ptr = b.allocator.alloc(16);
+  try {
+    b.i32.set(state.map((w) => w | 0), ptr >>> 2);
+    b.k.setRandomState(ptr);
+  } finally {
+    b.allocator.free(ptr);
+  }
+}
