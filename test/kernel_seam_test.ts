@@ -50,6 +50,17 @@ Deno.test("nothing above the kernel layer touches wasm exports, memory views or 
   assert.deepEqual(breaches, [], `breaches of the kernel seam:\n${breaches.join("\n")}`);
 });
 
+Deno.test("the kernel wrappers call the wasm only through the dispatch point", () => {
+  const wrappers = sourceFiles(`${kernelLayer}kernels`);
+  assert.ok(wrappers.length >= 11, `scanned ${wrappers.length} wrappers`);
+  const direct = wrappers.flatMap((path) =>
+    codeOnly(Deno.readTextFileSync(path)).split("\n").flatMap((line, i) =>
+      /\.k\b/.test(line) ? [`${path.slice(root.length)}:${i + 1}`] : []
+    )
+  );
+  assert.deepEqual(direct, [], `kernel calls that bypass callKernel:\n${direct.join("\n")}`);
+});
+
 Deno.test("the seam check flags each forbidden use and passes prose, strings and lookalikes", () => {
   const path = `${root}runtime/data/example.ts`;
   const bad = [

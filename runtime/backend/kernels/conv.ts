@@ -14,6 +14,7 @@
  * and their forward and input-gradient passes ran at 34-38 GFLOP/s; in chunks of 5 images, 39-46.
  */
 import { backend } from "../backend.ts";
+import { callKernel } from "../dispatch.ts";
 import { ReduceOp } from "../bindings/reduce.ts";
 import { Tensor } from "../../tensor.ts";
 import { copyStridedKernel } from "./copy.ts";
@@ -108,11 +109,12 @@ function withWeightOperand<T>(
   if (g.batch <= p.chunk) return body(groupWeight, false);
   const b = backend();
   const [M, K] = transposed ? [p.depth, p.outGroup] : [p.outGroup, p.depth];
-  const groupBytes = b.k.gemmPackedABytes(M, K);
+  const groupBytes = callKernel("gemmPackedABytes", M, K);
   const packed = b.allocator.alloc(groupBytes * g.groups);
   try {
     for (let group = 0; group < g.groups; group++) {
-      b.k.gemmPackA(
+      callKernel(
+        "gemmPackA",
         transposed ? 1 : 0,
         M,
         K,
@@ -142,9 +144,9 @@ function im2colChunk(
   group: number,
   cols: number,
 ): void {
-  const k = backend().k;
   for (let i = 0; i < count; i++) {
-    k.im2colF32(
+    callKernel(
+      "im2colF32",
       planePtr(x, first + i, g.inChannels, group * p.inGroup, p.inPixels),
       p.inGroup,
       g.inH,
@@ -204,9 +206,16 @@ export function conv2dKernel(
   const out = Tensor.empty([g.batch, g.outChannels, g.outH, g.outW]);
   if (out.size === 0) return out;
   const p = plan(g);
-  const k = backend().k;
   if (bias !== null && p.chunk === 1) {
-    k.broadcastChannelsF32(bias.ptr, g.outChannels, p.pixels, out.ptr, 0, out.size / p.pixels);
+    callKernel(
+      "broadcastChannelsF32",
+      bias.ptr,
+      g.outChannels,
+      p.pixels,
+      out.ptr,
+      0,
+      out.size / p.pixels,
+    );
   }
   withWeightOperand(g, p, weight, false, (operand, packedA) =>
     withScratch(p, (cols, side) => {
@@ -220,7 +229,8 @@ export function conv2dKernel(
             ? side
             : planePtr(out, first, g.outChannels, group * p.outGroup, p.pixels);
           if (bias !== null && side !== 0) {
-            k.broadcastChannelsF32(
+            callKernel(
+              "broadcastChannelsF32",
               bias.ptr + group * p.outGroup * 4,
               p.outGroup,
               columns,
@@ -261,9 +271,16 @@ export function conv2dAdjointKernel(
   const out = Tensor.empty([g.batch, g.inChannels, g.inH, g.inW]);
   if (out.size === 0) return out;
   const p = plan(g);
-  const k = backend().k;
   if (p.pointwise && bias !== null) {
-    k.broadcastChannelsF32(bias.ptr, g.inChannels, p.inPixels, out.ptr, 0, out.size / p.inPixels);
+    callKernel(
+      "broadcastChannelsF32",
+      bias.ptr,
+      g.inChannels,
+      p.inPixels,
+      out.ptr,
+      0,
+      out.size / p.inPixels,
+    );
   }
   withWeightOperand(g, p, weight, true, (operand, packedA) =>
     withScratch(p, (cols, side) => {
@@ -286,7 +303,8 @@ export function conv2dAdjointKernel(
           );
           if (p.pointwise) continue;
           for (let i = 0; i < count; i++) {
-            k.col2imF32(
+            callKernel(
+              "col2imF32",
               cols + i * p.pixels * 4,
               columns,
               p.inGroup,

@@ -1,5 +1,6 @@
 /** Tensor-level calls of the strided copy kernel (assembly/copy.ts): copies and broadcasts. */
 import { backend } from "../backend.ts";
+import { callKernel } from "../dispatch.ts";
 import { Tensor } from "../../tensor.ts";
 import { broadcastStrides, collapseDims, sizeOf, stridesOf } from "../../shape.ts";
 
@@ -17,7 +18,7 @@ export function copyStridedKernel(
   if (sizeOf(shape) === 0) return;
   const collapsed = collapseDims(shape, [srcStrides, dstStrides]);
   const [shapePtr, s, d] = backend().ints(collapsed.shape, ...collapsed.strides);
-  backend().k.copyStrided(src, dst, collapsed.shape.length, shapePtr, s, d);
+  callKernel("copyStrided", src, dst, collapsed.shape.length, shapePtr, s, d);
 }
 
 /** x broadcast to `shape` as a new contiguous tensor. */

@@ -3,6 +3,7 @@
  * binary ops (forward ops, comparisons and gradient helpers) and where.
  */
 import { backend } from "../backend.ts";
+import { callKernel } from "../dispatch.ts";
 import { Tensor } from "../../tensor.ts";
 import { broadcastShapes, broadcastStrides, collapseDims } from "../../shape.ts";
 
@@ -11,7 +12,7 @@ export { BinaryOp, UnaryOp } from "../bindings/elementwise.ts";
 /** f(x) elementwise for a UnaryOp code; alpha/beta are the op's scalars. */
 export function unary(code: number, x: Tensor, alpha = 0, beta = 0): Tensor {
   const out = Tensor.empty(x.shape);
-  if (x.size > 0) backend().k.unaryF32(code, x.ptr, out.ptr, x.size, alpha, beta);
+  if (x.size > 0) callKernel("unaryF32", code, x.ptr, out.ptr, x.size, alpha, beta);
   return out;
 }
 
@@ -40,7 +41,8 @@ export function binary(
     collapsed.strides[0],
     collapsed.strides[1],
   );
-  backend().k.binaryF32(
+  callKernel(
+    "binaryF32",
     code,
     a.ptr,
     b.ptr,
@@ -66,7 +68,8 @@ export function whereKernel(cond: Tensor, a: Tensor, b: Tensor): Tensor {
     broadcastStrides(b.shape, shape),
   ]);
   const [shapePtr, sc, sa, sb] = backend().ints(collapsed.shape, ...collapsed.strides);
-  backend().k.whereF32(
+  callKernel(
+    "whereF32",
     cond.ptr,
     a.ptr,
     b.ptr,

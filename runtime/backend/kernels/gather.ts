@@ -2,7 +2,7 @@
  * Tensor-level calls of the bounds-checked index kernels (assembly/gather.ts): gather, indexSelect
  * and their adjoints, which report a bad index as IndexOutOfRange.
  */
-import { backend } from "../backend.ts";
+import { callKernel } from "../dispatch.ts";
 import { readWord } from "../memory.ts";
 import { Tensor } from "../../tensor.ts";
 import { splitAt } from "../../shape.ts";
@@ -24,15 +24,8 @@ export class IndexOutOfRange extends RangeError {
   }
 }
 
-type IndexKernel = (
-  source: number,
-  index: number,
-  out: number,
-  outer: number,
-  sizeAlongDim: number,
-  count: number,
-  inner: number,
-) => number;
+/** The four bounds-checked index kernels, which share one signature. */
+type IndexKernel = "gatherF32" | "scatterAddF32" | "indexSelectF32" | "indexAddF32";
 
 /**
  * Runs one of the four bounds-checked index kernels over `out` (already allocated and, for the
@@ -43,7 +36,7 @@ type IndexKernel = (
  */
 function runIndexKernel(
   op: string,
-  kernel: IndexKernel,
+  name: IndexKernel,
   source: Tensor,
   index: Tensor,
   out: Tensor,
@@ -54,7 +47,7 @@ function runIndexKernel(
 ): Tensor {
   if (empty) return out;
   const [outer, size, inner] = splitAt(bounded, dim);
-  const bad = kernel(source.ptr, index.ptr, out.ptr, outer, size, count, inner);
+  const bad = callKernel(name, source.ptr, index.ptr, out.ptr, outer, size, count, inner);
   if (bad >= 0) {
     out.dispose();
     throw new IndexOutOfRange(op, bad, readWord(index.ptr, bad, "int32"), size);
@@ -64,10 +57,9 @@ function runIndexKernel(
 
 /** out[o, j, i] = x[o, index[o, j, i], i] along `dim`; index has x's shape except at `dim`. */
 export function gatherKernel(x: Tensor, dim: number, index: Tensor): Tensor {
-  const k = backend().k;
   const out = Tensor.empty(index.shape);
   const count = index.shape[dim];
-  return runIndexKernel("gather", k.gatherF32, x, index, out, x.shape, dim, count, out.size === 0);
+  return runIndexKernel("gather", "gatherF32", x, index, out, x.shape, dim, count, out.size === 0);
 }
 
 /** Adjoint of gather: zeros of `shape` with g added at the gathered positions. */
@@ -77,12 +69,11 @@ export function scatterAddKernel(
   index: Tensor,
   shape: readonly number[],
 ): Tensor {
-  const k = backend().k;
   const out = filled(shape, 0);
   const count = index.shape[dim];
   return runIndexKernel(
     "scatterAdd",
-    k.scatterAddF32,
+    "scatterAddF32",
     g,
     index,
     out,
@@ -98,12 +89,11 @@ export function scatterAddKernel(
  * (the kernel copies 4-byte words), and out has its dtype.
  */
 export function indexSelectKernel(x: Tensor, dim: number, index: Tensor): Tensor {
-  const k = backend().k;
   const out = Tensor.empty(x.shape.map((d, i) => (i === dim ? index.size : d)), x.dtype);
   const count = index.size;
   return runIndexKernel(
     "indexSelect",
-    k.indexSelectF32,
+    "indexSelectF32",
     x,
     index,
     out,
@@ -121,8 +111,7 @@ export function indexAddKernel(
   index: Tensor,
   shape: readonly number[],
 ): Tensor {
-  const k = backend().k;
   const out = filled(shape, 0);
   const count = index.size;
-  return runIndexKernel("indexAdd", k.indexAddF32, g, index, out, shape, dim, count, g.size === 0);
+  return runIndexKernel("indexAdd", "indexAddF32", g, index, out, shape, dim, count, g.size === 0);
 }

@@ -1,5 +1,6 @@
 /** The call of the packed GEMM kernel (assembly/gemm.ts) over operands at byte pointers. */
 import { backend } from "../backend.ts";
+import { callKernel } from "../dispatch.ts";
 
 /**
  * C = op(A)·op(B) (+ C when accumulate) (+ bias) (then relu), for row-major operands at byte
@@ -20,11 +21,12 @@ export function gemmKernel(
   if (M === 0 || N === 0) return;
   const be = backend();
   if (K === 0) {
-    if (!options.accumulate) be.k.fillF32(c, M * N, 0);
+    if (!options.accumulate) callKernel("fillF32", c, M * N, 0);
     return;
   }
-  const workspace = be.workspace(be.k.gemmWorkspaceBytes(M, N, K));
-  be.k.gemm(
+  const workspace = be.workspace(callKernel("gemmWorkspaceBytes", M, N, K));
+  callKernel(
+    "gemm",
     options.packedA ? 2 : transA ? 1 : 0,
     transB ? 1 : 0,
     M,

@@ -2,7 +2,7 @@
  * Tensor-level calls of the batch-norm and dropout kernels (assembly/norm.ts): each allocates its
  * outputs and runs one kernel over all channels.
  */
-import { backend } from "../backend.ts";
+import { callKernel } from "../dispatch.ts";
 import { Tensor } from "../../tensor.ts";
 
 /** x viewed as [N, C, L]: N, C and L. */
@@ -21,7 +21,8 @@ export function batchNormStatsKernel(
   const mean = Tensor.empty([C]);
   const variance = Tensor.empty([C]);
   if (C > 0) {
-    backend().k.batchNormStatsF32(
+    callKernel(
+      "batchNormStatsF32",
       x.ptr,
       mean.ptr,
       variance.ptr,
@@ -51,7 +52,8 @@ export function batchNormForwardKernel(
   const [N, C, L] = layout;
   const out = Tensor.empty(x.shape);
   if (out.size > 0) {
-    backend().k.batchNormForwardF32(
+    callKernel(
+      "batchNormForwardF32",
       x.ptr,
       mean.ptr,
       variance.ptr,
@@ -87,7 +89,8 @@ export function batchNormBackwardKernel(
   const sumG = Tensor.empty([C]);
   const sumGXhat = Tensor.empty([C]);
   if (C > 0) {
-    backend().k.batchNormBackwardF32(
+    callKernel(
+      "batchNormBackwardF32",
       g.ptr,
       x.ptr,
       stats.mean.ptr,
@@ -115,9 +118,8 @@ export function batchNormBackwardKernel(
 export function dropoutMaskKernel(shape: readonly number[], p: number, scale: number): Tensor {
   const mask = Tensor.empty(shape);
   if (mask.size > 0) {
-    const k = backend().k;
-    k.randomUniformF32(mask.ptr, mask.size, 0, 1);
-    k.dropoutMaskF32(mask.ptr, mask.ptr, mask.size, p, scale);
+    callKernel("randomUniformF32", mask.ptr, mask.size, 0, 1);
+    callKernel("dropoutMaskF32", mask.ptr, mask.ptr, mask.size, p, scale);
   }
   return mask;
 }

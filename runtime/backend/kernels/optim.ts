@@ -1,5 +1,5 @@
 /** Tensor-level calls of the fused optimizer updates (assembly/optim.ts), each in place. */
-import { backend } from "../backend.ts";
+import { callKernel } from "../dispatch.ts";
 import type { Tensor } from "../../tensor.ts";
 
 /** One fused SGD update of `param` in place (PyTorch's rule; see bindings/optim.ts). */
@@ -16,7 +16,8 @@ export function sgdStepKernel(
     firstStep: boolean;
   },
 ): void {
-  backend().k.sgdStepF32(
+  callKernel(
+    "sgdStepF32",
     param.ptr,
     grad.ptr,
     momentumBuffer?.ptr ?? 0,
@@ -46,7 +47,8 @@ export function adamStepKernel(
     step: number;
   },
 ): void {
-  backend().k.adamStepF32(
+  callKernel(
+    "adamStepF32",
     param.ptr,
     grad.ptr,
     m.ptr,
@@ -80,7 +82,8 @@ export function adamAmsgradStepKernel(
     step: number;
   },
 ): void {
-  backend().k.adamAmsgradStepF32(
+  callKernel(
+    "adamAmsgradStepF32",
     param.ptr,
     grad.ptr,
     m.ptr,
@@ -117,7 +120,8 @@ export function rmspropStepKernel(
     centered: boolean;
   },
 ): void {
-  backend().k.rmspropStepF32(
+  callKernel(
+    "rmspropStepF32",
     param.ptr,
     grad.ptr,
     squareAvg.ptr,
@@ -140,7 +144,8 @@ export function adagradStepKernel(
   sum: Tensor,
   options: { lr: number; lrDecay: number; eps: number; weightDecay: number; step: number },
 ): void {
-  backend().k.adagradStepF32(
+  callKernel(
+    "adagradStepF32",
     param.ptr,
     grad.ptr,
     sum.ptr,

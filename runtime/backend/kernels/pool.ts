@@ -2,7 +2,7 @@
  * Tensor-level calls of the pooling kernels (assembly/pool.ts): each allocates its outputs and runs
  * one kernel over all planes.
  */
-import { backend } from "../backend.ts";
+import { callKernel } from "../dispatch.ts";
 import type { PoolExports } from "../bindings/pool.ts";
 import { Tensor } from "../../tensor.ts";
 
@@ -44,7 +44,8 @@ export function maxPool2dKernel(
   const { planes, H, W } = planesOf(x.shape);
   const { kernel, stride, padding, dilation, output } = geometry;
   if (out.size > 0) {
-    backend().k.maxPool2dF32(
+    callKernel(
+      "maxPool2dF32",
       x.ptr,
       out.ptr,
       indices?.ptr ?? 0,
@@ -77,7 +78,8 @@ export function maxPool2dBackwardKernel(
   const { planes, H, W } = planesOf(inputShape);
   if (gradInput.size > 0) {
     const outputPlane = g.shape[g.ndim - 2] * g.shape[g.ndim - 1];
-    backend().k.maxPool2dBackwardF32(
+    callKernel(
+      "maxPool2dBackwardF32",
       g.ptr,
       indices.ptr,
       gradInput.ptr,
@@ -135,7 +137,7 @@ type AvgPoolArguments = Parameters<PoolExports["avgPool2dF32"]> extends
 export function avgPool2dKernel(x: Tensor, geometry: PoolGeometry, divisor: AvgDivisor): Tensor {
   const out = Tensor.empty(pooledShape(x.shape, geometry.output));
   if (out.size > 0) {
-    backend().k.avgPool2dF32(x.ptr, out.ptr, ...avgPoolArguments(x.shape, geometry, divisor));
+    callKernel("avgPool2dF32", x.ptr, out.ptr, ...avgPoolArguments(x.shape, geometry, divisor));
   }
   return out;
 }
@@ -150,7 +152,7 @@ export function avgPool2dBackwardKernel(
   const gradInput = Tensor.empty(inputShape);
   if (gradInput.size > 0) {
     const args = avgPoolArguments(inputShape, geometry, divisor);
-    backend().k.avgPool2dBackwardF32(g.ptr, gradInput.ptr, ...args);
+    callKernel("avgPool2dBackwardF32", g.ptr, gradInput.ptr, ...args);
   }
   return gradInput;
 }
@@ -160,7 +162,7 @@ export function adaptiveAvgPool2dKernel(x: Tensor, output: [number, number]): Te
   const out = Tensor.empty(pooledShape(x.shape, output));
   const { planes, H, W } = planesOf(x.shape);
   if (out.size > 0) {
-    backend().k.adaptiveAvgPool2dF32(x.ptr, out.ptr, H, W, output[0], output[1], 0, planes);
+    callKernel("adaptiveAvgPool2dF32", x.ptr, out.ptr, H, W, output[0], output[1], 0, planes);
   }
   return out;
 }
@@ -171,7 +173,7 @@ export function adaptiveAvgPool2dBackwardKernel(g: Tensor, inputShape: readonly 
   const { planes, H, W } = planesOf(inputShape);
   if (gradInput.size > 0) {
     const outH = g.shape[g.ndim - 2], outW = g.shape[g.ndim - 1];
-    backend().k.adaptiveAvgPool2dBackwardF32(g.ptr, gradInput.ptr, H, W, outH, outW, 0, planes);
+    callKernel("adaptiveAvgPool2dBackwardF32", g.ptr, gradInput.ptr, H, W, outH, outW, 0, planes);
   }
   return gradInput;
 }

@@ -1,18 +1,19 @@
 /** Tensor-level calls of the random-number kernels (assembly/random.ts). */
 import { backend } from "../backend.ts";
+import { callKernel } from "../dispatch.ts";
 import { Tensor } from "../../tensor.ts";
 
 /** Fills with U[low, high) from the module's seeded generator. */
 export function uniformKernel(shape: readonly number[], low: number, high: number): Tensor {
   const out = Tensor.empty(shape);
-  if (out.size > 0) backend().k.randomUniformF32(out.ptr, out.size, low, high);
+  if (out.size > 0) callKernel("randomUniformF32", out.ptr, out.size, low, high);
   return out;
 }
 
 /** Fills with N(mean, std²) from the module's seeded generator. */
 export function normalKernel(shape: readonly number[], mean: number, std: number): Tensor {
   const out = Tensor.empty(shape);
-  if (out.size > 0) backend().k.randomNormalF32(out.ptr, out.size, mean, std);
+  if (out.size > 0) callKernel("randomNormalF32", out.ptr, out.size, mean, std);
   return out;
 }
 
@@ -20,7 +21,7 @@ export function normalKernel(shape: readonly number[], mean: number, std: number
 export function seedKernel(seed: number): void {
   const low = seed >>> 0;
   const high = Math.floor(seed / 4294967296) >>> 0;
-  backend().k.seedRandom(low | 0, high | 0);
+  callKernel("seedRandom", low | 0, high | 0);
 }
 
 /** The generator's state: four u32 words (xoshiro128**). */
@@ -28,7 +29,7 @@ export function readRandomState(): [number, number, number, number] {
   const b = backend();
   const ptr = b.allocator.alloc(16);
   try {
-    b.k.getRandomState(ptr);
+    callKernel("getRandomState", ptr);
     const words = b.i32.subarray(ptr >>> 2, (ptr >>> 2) + 4);
     return [words[0] >>> 0, words[1] >>> 0, words[2] >>> 0, words[3] >>> 0];
   } finally {
@@ -42,7 +43,7 @@ export function writeRandomState(state: readonly number[]): void {
   const ptr = b.allocator.alloc(16);
   try {
     b.i32.set(state.map((w) => w | 0), ptr >>> 2);
-    b.k.setRandomState(ptr);
+    callKernel("setRandomState", ptr);
   } finally {
     b.allocator.free(ptr);
   }

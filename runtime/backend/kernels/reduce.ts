@@ -1,5 +1,5 @@
 /** Tensor-level calls of the reduction kernel (assembly/reduce.ts). */
-import { backend } from "../backend.ts";
+import { callKernel } from "../dispatch.ts";
 import { ReduceOp } from "../bindings/reduce.ts";
 import { Tensor } from "../../tensor.ts";
 import { splitAt } from "../../shape.ts";
@@ -14,6 +14,6 @@ export function reduceDim(code: number, x: Tensor, dim: number, keepdim: boolean
     : x.shape.filter((_, i) => i !== dim);
   const isIndex = code === ReduceOp.ArgMax || code === ReduceOp.ArgMin;
   const out = Tensor.empty(shape, isIndex ? "int32" : "float32");
-  if (out.size > 0) backend().k.reduceF32(code, x.ptr, out.ptr, outer, size, inner);
+  if (out.size > 0) callKernel("reduceF32", code, x.ptr, out.ptr, outer, size, inner);
   return out;
 }

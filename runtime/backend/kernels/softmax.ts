@@ -1,5 +1,5 @@
 /** Tensor-level calls of the softmax kernels (assembly/softmax.ts). */
-import { backend } from "../backend.ts";
+import { callKernel } from "../dispatch.ts";
 import { Tensor } from "../../tensor.ts";
 import { splitAt } from "../../shape.ts";
 
@@ -7,7 +7,7 @@ import { splitAt } from "../../shape.ts";
 export function softmaxKernel(x: Tensor, dim: number, log: boolean): Tensor {
   const out = Tensor.empty(x.shape);
   if (x.size === 0) return out;
-  backend().k.softmaxF32(x.ptr, out.ptr, ...splitAt(x.shape, dim), log ? 1 : 0);
+  callKernel("softmaxF32", x.ptr, out.ptr, ...splitAt(x.shape, dim), log ? 1 : 0);
   return out;
 }
 
@@ -15,6 +15,6 @@ export function softmaxKernel(x: Tensor, dim: number, log: boolean): Tensor {
 export function softmaxBackwardKernel(g: Tensor, y: Tensor, dim: number, log: boolean): Tensor {
   const out = Tensor.empty(y.shape);
   if (y.size === 0) return out;
-  backend().k.softmaxBackwardF32(g.ptr, y.ptr, out.ptr, ...splitAt(y.shape, dim), log ? 1 : 0);
+  callKernel("softmaxBackwardF32", g.ptr, y.ptr, out.ptr, ...splitAt(y.shape, dim), log ? 1 : 0);
   return out;
 }
