@@ -27,6 +27,11 @@ export interface ExportCase {
   inputDtype?: "float32" | "int32";
   opset?: number;
   input: (batch: number) => Tensor;
+  /**
+   * Why io.loadOnnx cannot read the file back, when it cannot (ONNX Runtime and the checker
+   * still judge it).
+   */
+  noReload?: string;
 }
 
 /** Every parameter nudged by N(0, 0.05²); running means N(0, 0.1²), variances U(0.5, 1.5). */
@@ -87,6 +92,24 @@ function tagger(): nn.Module {
   );
 }
 
+/** Sequences [7, 6] → [7, 3]: a two-layer bidirectional LSTM and a linear head. */
+function lstmTagger(): nn.Module {
+  return new nn.Sequential(
+    new nn.LSTM(6, 8, { batchFirst: true, numLayers: 2, bidirectional: true }),
+    new nn.Linear(16, 3),
+  );
+}
+
+/** A GRU, then a bias-free bidirectional ReLU RNN. */
+function gruRnn(): nn.Module {
+  return new nn.Sequential(
+    new nn.GRU(6, 5, { batchFirst: true }),
+    new nn.RNN(5, 4, { batchFirst: true, nonlinearity: "relu", bidirectional: true, bias: false }),
+  );
+}
+
+const RECURRENT_IMPORT = "edgegrad's ONNX import has no LSTM, GRU or RNN op yet";
+
 const images = (shape: number[]) => (batch: number) => rand([batch, ...shape]);
 
 /** The export cases, each seeded. */
@@ -123,6 +146,21 @@ export const EXPORT_CASES: ExportCase[] = [
         shape: [batch, 5],
         dtype: "int32",
       }),
+  },
+  {
+    name: "lstm_tagger",
+    build: lstmTagger,
+    inputShape: [7, 6],
+    input: (batch) => randn([batch, 7, 6]),
+    noReload: RECURRENT_IMPORT,
+  },
+  {
+    name: "gru_rnn_opset13",
+    build: gruRnn,
+    inputShape: [7, 6],
+    opset: 13,
+    input: (batch) => randn([batch, 7, 6]),
+    noReload: RECURRENT_IMPORT,
   },
 ];
 

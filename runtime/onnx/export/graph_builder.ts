@@ -13,7 +13,8 @@ export type Attribute =
   | { ints: readonly number[] }
   | { float: number }
   | { floats: readonly number[] }
-  | { string: string };
+  | { string: string }
+  | { strings: readonly string[] };
 
 const utf8 = new TextEncoder();
 
@@ -38,6 +39,11 @@ function attribute(name: string, value: Attribute): AttributeProto {
   else if ("float" in value) Object.assign(a, { type: AttributeType.FLOAT, f: value.float });
   else if ("floats" in value) {
     Object.assign(a, { type: AttributeType.FLOATS, floats: [...value.floats] });
+  } else if ("strings" in value) {
+    Object.assign(a, {
+      type: AttributeType.STRINGS,
+      strings: value.strings.map((s) => utf8.encode(s)),
+    });
   } else Object.assign(a, { type: AttributeType.STRING, s: utf8.encode(value.string) });
   return a;
 }

@@ -36,6 +36,13 @@ export interface LayerContext {
   readonly outputShape: readonly number[];
   /** Adds a node named after the module and returns its (single) output. */
   node(opType: string, inputs: readonly string[], attributes?: Record<string, Attribute>): string;
+  /** Adds a node named after the module with `outputs` outputs and returns their names. */
+  nodeOutputs(
+    opType: string,
+    inputs: readonly string[],
+    attributes: Record<string, Attribute>,
+    outputs: number,
+  ): string[];
   /** Refuses the module with a reason that says how to fix it. */
   refuse(reason: string): never;
 }

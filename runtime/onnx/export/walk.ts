@@ -111,6 +111,8 @@ function walk(model: Module, graph: GraphBuilder, options: WalkOptions): GraphPr
       outputShape: output.shape,
       node: (opType, inputs, attributes = {}) =>
         graph.node(opType, inputs, attributes, { hint: `${hint}/${opType}` })[0],
+      nodeOutputs: (opType, inputs, attributes, outputs) =>
+        graph.node(opType, inputs, attributes, { hint: `${hint}/${opType}`, outputs }),
       refuse: (reason) => {
         throw new ExportRefusal(reason);
       },
@@ -134,7 +136,8 @@ function walk(model: Module, graph: GraphBuilder, options: WalkOptions): GraphPr
         problems.length === 1 ? "module has" : "modules have"
       } no ONNX form:\n  ${problems.join("\n  ")}\n` +
         "Replace each with layers that have one (Linear, Conv2d, ConvTranspose2d, BatchNorm1d/2d, " +
-        "LayerNorm, the activations, pools, Flatten, Unflatten, Dropout, Embedding, Sequential), " +
+        "LayerNorm, the activations, pools, Flatten, Unflatten, Dropout, Embedding, batchFirst " +
+        "RNN/LSTM/GRU, Sequential), " +
         "or register its form with io.registerOnnxExporter(Class, ...), or with " +
         "io.registerOnnxContainer(Class, ...) when its forward runs its children in turn.",
     );

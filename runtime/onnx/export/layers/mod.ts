@@ -6,3 +6,4 @@ import "./normalization.ts";
 import "./activation.ts";
 import "./pooling.ts";
 import "./shape.ts";
+import "./recurrent.ts";
