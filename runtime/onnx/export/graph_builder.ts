@@ -97,7 +97,11 @@ export class GraphBuilder {
 
   /** Reserves a name given from outside (the graph input). */
   reserve(name: string): void {
-    if (this.used.has(name)) throw new Error(`GraphBuilder: the name '${name}' is taken`);
+    if (this.used.has(name)) {
+      throw new Error(
+        `saveOnnx: a parameter is named '${name}', the name of the graph input; rename the field`,
+      );
+    }
     this.used.add(name);
   }
 
@@ -162,8 +166,12 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Renames the value `from` (produced by the last node that wrote it) to `to`. */
+  /**
+   * Renames the value `from` to `to` when `to` is free and `from` is a node output no other node
+   * reads; says whether it did.
+   */
   rename(from: string, to: string): boolean {
+    if (this.used.has(to)) return false;
     const producer = this.nodes.findLast((n) => n.outputs.includes(from));
     if (producer === undefined) return false;
     if (this.nodes.some((n) => n !== producer && n.inputs.includes(from))) return false;

@@ -23,4 +23,4 @@ export {
   registerOnnxExporter,
 } from "./registry.ts";
 export { type Attribute, GraphBuilder } from "./graph_builder.ts";
-export { encodeModel, encodeTensorProto } from "./proto_writer.ts";
+export { encodeModel } from "./proto_writer.ts";

@@ -167,7 +167,7 @@ function writeGraph(w: Writer, graph: GraphProto): void {
 }
 
 /** Encodes a model as the bytes of an `.onnx` file. */
-export function encodeModel(model: ModelProto, producerVersion = ""): Uint8Array {
+export function encodeModel(model: ModelProto): Uint8Array {
   if (model.functions > 0) {
     throw new Error(
       `encodeModel: the model has ${model.functions} local functions, which the encoder ` +
@@ -180,7 +180,6 @@ export function encodeModel(model: ModelProto, producerVersion = ""): Uint8Array
   const w = protobuf.Writer.create();
   tag(w, 1, WIRE_VARINT).int64(model.irVersion);
   string(w, 2, model.producerName);
-  string(w, 3, producerVersion);
   message(w, 7, (w) => writeGraph(w, model.graph));
   for (const opset of model.opsetImports) {
     message(w, 8, (w) => {
@@ -188,12 +187,5 @@ export function encodeModel(model: ModelProto, producerVersion = ""): Uint8Array
       tag(w, 2, WIRE_VARINT).int64(opset.version);
     });
   }
-  return w.finish();
-}
-
-/** Encodes one TensorProto (the format of the backend suite's `input_0.pb` files). */
-export function encodeTensorProto(t: TensorProto): Uint8Array {
-  const w = protobuf.Writer.create();
-  writeTensor(w, t);
   return w.finish();
 }
