@@ -160,4 +160,11 @@ Deno.test("ONNX export: bad options get errors that say how to fix them", () => 
     () => io.onnxToBytes(new nn.Sequential(new nn.LSTM(4, 3)), { inputShape: [5, 4] }),
     /'0' \(LSTM\): .*build it with batchFirst: true/,
   );
+  assert.throws(
+    () =>
+      io.onnxToBytes(new nn.Sequential(new nn.TransformerEncoderLayer(4, 2)), {
+        inputShape: [3, 4],
+      }),
+    /'0' \(TransformerEncoderLayer\): .*build it with batchFirst: true/,
+  );
 });

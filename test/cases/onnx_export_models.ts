@@ -108,6 +108,21 @@ function gruRnn(): nn.Module {
   );
 }
 
+/** Sequences [6, 8] → [6, 8]: two post-norm encoder layers and a final norm, then a pre-norm one. */
+function encoder(): nn.Module {
+  const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true });
+  const preNorm = new nn.TransformerEncoderLayer(8, 4, {
+    dimFeedforward: 12,
+    batchFirst: true,
+    normFirst: true,
+    activation: "gelu",
+  });
+  return new nn.Sequential(
+    new nn.TransformerEncoder(layer, 2, { norm: new nn.LayerNorm(8) }),
+    preNorm,
+  );
+}
+
 const RECURRENT_IMPORT = "edgegrad's ONNX import has no LSTM, GRU or RNN op yet";
 
 const images = (shape: number[]) => (batch: number) => rand([batch, ...shape]);
@@ -146,6 +161,19 @@ export const EXPORT_CASES: ExportCase[] = [
         shape: [batch, 5],
         dtype: "int32",
       }),
+  },
+  {
+    name: "transformer_encoder",
+    build: encoder,
+    inputShape: [6, 8],
+    input: (batch) => randn([batch, 6, 8]),
+  },
+  {
+    name: "transformer_encoder_opset13",
+    build: encoder,
+    inputShape: [6, 8],
+    opset: 13,
+    input: (batch) => randn([batch, 6, 8]),
   },
   {
     name: "lstm_tagger",

@@ -9,9 +9,10 @@ import { onnxToBytes, type SaveOnnxOptions } from "./bytes.ts";
  * statistics become initializers named as `stateDict()` names them. The graph is the module's
  * evaluation-mode computation (Dropout is the identity, batch norm uses its running statistics).
  * Sequential, Linear, Conv2d, ConvTranspose2d, BatchNorm1d/2d, LayerNorm, the activations, the
- * pools, Flatten, Unflatten, Dropout, Embedding and batchFirst RNN, LSTM and GRU (as ONNX's
- * recurrent ops) have an ONNX form; a model holding any module without one is refused with one
- * error naming each (path and class) and how to fix it. An imported `OnnxModule` is written back
+ * pools, Flatten, Unflatten, Dropout, Embedding, and batchFirst RNN, LSTM and GRU (as ONNX's
+ * recurrent ops) and TransformerEncoderLayer / TransformerEncoder (without masks) have an ONNX
+ * form; a model holding any module without one is refused with one error naming each (path and
+ * class) and how to fix it. An imported `OnnxModule` is written back
  * as its own graph with its current weights.
  * @example
  * await io.saveOnnx(model, "models/mnist_cnn.onnx", { inputShape: [1, 28, 28] });

@@ -137,7 +137,7 @@ function walk(model: Module, graph: GraphBuilder, options: WalkOptions): GraphPr
       } no ONNX form:\n  ${problems.join("\n  ")}\n` +
         "Replace each with layers that have one (Linear, Conv2d, ConvTranspose2d, BatchNorm1d/2d, " +
         "LayerNorm, the activations, pools, Flatten, Unflatten, Dropout, Embedding, batchFirst " +
-        "RNN/LSTM/GRU, Sequential), " +
+        "RNN/LSTM/GRU and TransformerEncoder(Layer), Sequential), " +
         "or register its form with io.registerOnnxExporter(Class, ...), or with " +
         "io.registerOnnxContainer(Class, ...) when its forward runs its children in turn.",
     );

@@ -29,11 +29,11 @@ function scalar(context: LayerContext, what: string, value: number): string {
   return context.graph.float(`${context.path}.${what}`, [value]);
 }
 
-registerOnnxExporter(GELU, (module, context) => {
-  const x = context.input.name;
+/** GELU of the value `x` (exact, or PyTorch's tanh form); returns the output's name. */
+export function geluNodes(context: LayerContext, x: string, approximate = "none"): string {
   const half = context.node("Mul", [x, scalar(context, "half", 0.5)]);
   let inner: string;
-  if (module.options.approximate === "tanh") {
+  if (approximate === "tanh") {
     // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
     const cube = context.node("Mul", [x, context.node("Mul", [x, x])]);
     const sum = context.node("Add", [
@@ -47,7 +47,12 @@ registerOnnxExporter(GELU, (module, context) => {
     inner = context.node("Erf", [context.node("Mul", [x, scalar(context, "r", Math.SQRT1_2)])]);
   }
   return context.node("Mul", [half, context.node("Add", [inner, scalar(context, "one", 1)])]);
-});
+}
+
+registerOnnxExporter(
+  GELU,
+  (module, context) => geluNodes(context, context.input.name, module.options.approximate),
+);
 
 registerOnnxExporter(Softplus, (module, context) => {
   const { beta = 1, threshold = 20 } = module.options;

@@ -7,3 +7,4 @@ import "./activation.ts";
 import "./pooling.ts";
 import "./shape.ts";
 import "./recurrent.ts";
+import "./transformer.ts";

@@ -45,10 +45,10 @@ for (const Type of [BatchNorm1d, BatchNorm2d]) {
   });
 }
 
-registerOnnxExporter(LayerNorm, (module, context) => {
+/** The nodes of the layer norm `module` applied to the value `x`; returns the output's name. */
+export function layerNormNodes(context: LayerContext, module: LayerNorm, x: string): string {
   const shape = module.normalizedShape;
   const eps = module.options.eps ?? 1e-5;
-  const x = context.input.name;
   const shift = module.bias === null ? null : context.graph.weight(module.bias);
   if (context.opset >= 17) {
     const scale = affine(context, module.weight, "scale", shape, 1);
@@ -71,6 +71,11 @@ registerOnnxExporter(LayerNorm, (module, context) => {
     ? normalised
     : context.node("Mul", [normalised, context.graph.weight(module.weight)]);
   return shift === null ? scaled : context.node("Add", [scaled, shift]);
-});
+}
+
+registerOnnxExporter(
+  LayerNorm,
+  (module, context) => layerNormNodes(context, module, context.input.name),
+);
 
 registerOnnxExporter(Dropout, (_module, context) => context.input.name);
