@@ -77,7 +77,7 @@ function checkImported(module: OnnxModule, options: SaveOnnxOptions): ModelProto
  * const bytes = onnxToBytes(model, { inputShape: [1, 28, 28] });
  * const session = await ort.InferenceSession.create(bytes);
  */
-export function onnxToBytes(module: Module, options: SaveOnnxOptions): Uint8Array {
+export function onnxToBytes(module: Module, options: SaveOnnxOptions = {}): Uint8Array {
   const given = checkOptions("saveOnnx", options, KEYS);
   const { opset = EXPORT_DEFAULT_OPSET, inputDtype = "float32" } = given;
   if (!Number.isInteger(opset) || opset < EXPORT_MIN_OPSET || opset > EXPORT_MAX_OPSET) {

@@ -83,7 +83,7 @@ export class GraphBuilder {
    * `names` gives each parameter and buffer its dotted name; those names are reserved from the
    * start so that no node output takes one.
    */
-  constructor(readonly opset: number, private readonly names: ReadonlyMap<Tensor, string>) {
+  constructor(private readonly names: ReadonlyMap<Tensor, string>) {
     for (const name of names.values()) this.used.add(name);
   }
 

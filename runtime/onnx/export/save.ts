@@ -20,7 +20,7 @@ import { onnxToBytes, type SaveOnnxOptions } from "./bytes.ts";
 export async function saveOnnx(
   module: Module,
   path: PathLike,
-  options: SaveOnnxOptions,
+  options: SaveOnnxOptions = {},
 ): Promise<void> {
   await writeFileAtomic(path, onnxToBytes(module, options));
 }

@@ -44,7 +44,7 @@ export function exportGraph(model: Module, options: WalkOptions): GraphProto {
   for (const [name, t] of [...model.namedParameters(), ...model.namedBuffers()]) {
     if (!names.has(t)) names.set(t, name);
   }
-  const graph = new GraphBuilder(options.opset, names);
+  const graph = new GraphBuilder(names);
   graph.reserve(INPUT_NAME);
   const modes = model.namedModules().map(([, m]): [Module, boolean] => [m, m.training]);
   model.eval();
