@@ -64,7 +64,8 @@ export function onnxFromBytes(
     }
     return file;
   }));
-  return new OnnxModule(buildProgram(decodeModel(bytes), reader));
+  const model = decodeModel(bytes);
+  return new OnnxModule(buildProgram(model, reader), model);
 }
 
 /**

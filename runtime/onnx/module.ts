@@ -8,7 +8,7 @@ import { tensor } from "../ops/creation.ts";
 import { Module } from "../nn/module.ts";
 import { formatShape } from "../shape.ts";
 import { type Program, runNode } from "./graph.ts";
-import type { ValueInfo } from "./proto.ts";
+import type { ModelProto, ValueInfo } from "./proto.ts";
 import { asHost, DataType, HostTensor, isFloatType, typeName, type Value } from "./value.ts";
 
 /** A graph input or output: name, element type and shape (strings for dynamic dims). */
@@ -29,11 +29,16 @@ export class OnnxModule extends Module {
   /** The graph outputs, in the order `forwardAll` returns them. */
   declare readonly outputs: OnnxTensorInfo[];
   declare private readonly program: Program;
+  declare private readonly source: ModelProto | null;
 
-  /** Wraps a program built by `loadOnnx`; starts in evaluation mode (an exported graph's). */
-  constructor(program: Program) {
+  /**
+   * Wraps a program built by `loadOnnx`; starts in evaluation mode (an exported graph's).
+   * `source`, the decoded file, is what `saveOnnx` writes back with the current weights.
+   */
+  constructor(program: Program, source: ModelProto | null = null) {
     super();
     Object.defineProperty(this, "program", { value: program });
+    Object.defineProperty(this, "source", { value: source });
     Object.defineProperty(this, "inputs", { value: program.inputs.map(describe) });
     Object.defineProperty(this, "outputs", { value: program.outputs.map(describe) });
     this.eval();
@@ -47,6 +52,11 @@ export class OnnxModule extends Module {
   /** The BatchNormalization running statistics, by their ONNX names. */
   override namedBuffers(): [string, Tensor][] {
     return [...this.program.buffers];
+  }
+
+  /** The decoded file and the graph's constant values (for `saveOnnx`); null without a file. */
+  exportSource(): { model: ModelProto; constants: ReadonlyMap<string, Value> } | null {
+    return this.source === null ? null : { model: this.source, constants: this.program.constants };
   }
 
   /** The first output. Inputs [as the graph declares] → output 0. */

@@ -24,6 +24,7 @@ import {
   data,
   DataLoader,
   F,
+  io,
   keep,
   manualSeed,
   type metrics,
@@ -92,6 +93,12 @@ export class Autoencoder extends nn.Module {
     return this.decoder.call(this.encoder.call(images));
   }
 }
+// Its forward is its two halves in turn, so ONNX export walks into them.
+io.registerOnnxContainer(
+  Autoencoder,
+  (model, context) =>
+    context.child("decoder", model.decoder, context.child("encoder", model.encoder, context.input)),
+);
 
 /**
  * Images plus Gaussian noise of standard deviation `std`, clipped to [0, 1] (no gradient).
