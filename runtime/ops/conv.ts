@@ -101,7 +101,7 @@ export function conv2d(
  * relu(conv2d(input, weight, bias, options)). When no gradient is recorded (inference), the GEMM
  * applies the ReLU as it stores the conv's output, which saves a pass over it and a tensor; the
  * result has the same bits as the two ops one after the other, which is what runs otherwise.
- * `nn.Sequential` uses it for a Conv2d followed by a ReLU.
+ * `nn.fuse` uses it for a Conv2d followed by a ReLU.
  */
 export function conv2dRelu(
   input: Tensor,
