@@ -23,6 +23,7 @@ export function isValidModelName(name: string): boolean {
 /** A model as served: the module in eval mode, its config and the shapes of one sample. */
 export interface ServedModel {
   readonly name: string;
+  /** The added model through `nn.fuse` (sharing its tensors; the same outputs, bit for bit). */
   readonly model: nn.Module;
   readonly config: io.ModelConfigFile;
   /** One sample's input shape (no batch dim), from config.json. */

@@ -263,3 +263,21 @@ Deno.test("fuse: the server's registry serves the fused model and frees shared w
   assert.equal(registry.remove("b"), true);
   assert.ok(model.parameters().every((p) => p.isDisposed), "the last remove frees them");
 });
+
+Deno.test("fuse: a hook on a container does not stop fusion and runs on its fused copy", () => {
+  const model = mlp().eval();
+  const outputs: Tensor[] = [];
+  const remove = model.registerForwardHook((_m, _inputs, output) => outputs.push(output));
+  const fused = nn.fuse(model);
+  assert.ok(fused.layers[0] instanceof LinearReLU);
+  const x = randn([2, 12]);
+  const y = noGrad(() => fused(x));
+  assert.equal(outputs.length, 1);
+  assertSameBits(outputs[0], y, "the hook saw the fused model's output");
+  // The copy has its own list: removing the hook from the model leaves the copy's.
+  remove();
+  noGrad(() => fused(x));
+  assert.equal(outputs.length, 2);
+  noGrad(() => model(x));
+  assert.equal(outputs.length, 2);
+});

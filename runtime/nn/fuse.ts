@@ -67,7 +67,8 @@ export class FusedReLU extends ReLU {
  *
  * `model` itself is left as it was. The result is a new tree only along the way to a fused pair:
  * every other module, and every parameter and buffer, is shared with `model` (so loading weights
- * into one loads them into both). A model with nothing to fuse comes back as it is.
+ * into one loads them into both, and a layer's eval() or hooks apply to both). The copied
+ * containers keep the forward hooks they had. A model with nothing to fuse comes back as it is.
  *
  * Not fused: a layer or ReLU with forward hooks (they must see the unfused tensors), an instance
  * of a subclass or with its own `forward`/`call`, and the layers of a Sequential subclass whose
