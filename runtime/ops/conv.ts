@@ -15,54 +15,19 @@ import {
 import { record } from "../autograd/engine.ts";
 import { isGradEnabled } from "../autograd/grad_mode.ts";
 import { relu } from "./activation.ts";
-import type { OptionKeys } from "../options.ts";
-import { conv2dGeometry, convTranspose2dGeometry } from "./conv_geometry.ts";
+import {
+  conv2dGeometry,
+  type Conv2dOptions,
+  convTranspose2dGeometry,
+  type ConvTranspose2dOptions,
+} from "./conv_geometry.ts";
 
-/** Options of conv2d; numbers apply to both axes, pairs are [height, width]. */
-export interface Conv2dOptions {
-  /** Step between kernel applications. Default 1. */
-  stride?: number | readonly [number, number];
-  /**
-   * Zeros added on each side, or "valid" (none), or "same" (output as large as the input; stride
-   * 1 only; an odd total goes one more on the bottom/right, as in PyTorch). Default 0.
-   */
-  padding?: number | readonly [number, number] | "same" | "valid";
-  /** Spacing between kernel taps. Default 1. */
-  dilation?: number | readonly [number, number];
-  /** Channels are split into this many independent groups. Default 1. */
-  groups?: number;
-}
-
-/** The keys of Conv2dOptions (for the modules' checks). */
-export const CONV2D_KEYS: OptionKeys<Conv2dOptions> = {
-  stride: true,
-  padding: true,
-  dilation: true,
-  groups: true,
-};
-
-/** Options of convTranspose2d; numbers apply to both axes, pairs are [height, width]. */
-export interface ConvTranspose2dOptions {
-  /** Stride of the conv this op transposes (the upsampling factor). Default 1. */
-  stride?: number | readonly [number, number];
-  /** Padding of the conv this op transposes: removed from each side of the output. Default 0. */
-  padding?: number | readonly [number, number];
-  /** Extra rows/columns on the bottom/right of the output; less than the stride or the dilation. */
-  outputPadding?: number | readonly [number, number];
-  /** Spacing between kernel taps. Default 1. */
-  dilation?: number | readonly [number, number];
-  /** Channels are split into this many independent groups. Default 1. */
-  groups?: number;
-}
-
-/** The keys of ConvTranspose2dOptions. */
-export const CONV_TRANSPOSE2D_KEYS: OptionKeys<ConvTranspose2dOptions> = {
-  stride: true,
-  padding: true,
-  outputPadding: true,
-  dilation: true,
-  groups: true,
-};
+export {
+  CONV2D_KEYS,
+  type Conv2dOptions,
+  CONV_TRANSPOSE2D_KEYS,
+  type ConvTranspose2dOptions,
+} from "./conv_geometry.ts";
 
 /**
  * 2-D convolution (cross-correlation, as PyTorch): input [N, Cin, H, W] (or unbatched
@@ -79,7 +44,7 @@ export function conv2d(
   bias: Tensor | null = null,
   options: Conv2dOptions = {},
 ): Tensor {
-  const g = conv2dGeometry(input, weight, bias, options, CONV2D_KEYS);
+  const g = conv2dGeometry(input, weight, bias, options);
   return convolution("conv2d", input, weight, bias, g, false);
 }
 
@@ -98,7 +63,7 @@ export function conv2dRelu(
   const recording = isGradEnabled() &&
     (input.requiresGrad || weight.requiresGrad || bias?.requiresGrad === true);
   if (recording) return relu(conv2d(input, weight, bias, options));
-  const g = conv2dGeometry(input, weight, bias, options, CONV2D_KEYS);
+  const g = conv2dGeometry(input, weight, bias, options);
   return unbatchedLike(conv2dKernel(input, weight, bias, g, true), input);
 }
 
@@ -119,7 +84,7 @@ export function convTranspose2d(
   options: ConvTranspose2dOptions = {},
 ): Tensor {
   // The geometry of the conv that this op transposes: its input side is our output.
-  const g = convTranspose2dGeometry(input, weight, bias, options, CONV_TRANSPOSE2D_KEYS);
+  const g = convTranspose2dGeometry(input, weight, bias, options);
   return convolution("convTranspose2d", input, weight, bias, g, true);
 }
 

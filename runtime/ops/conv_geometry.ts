@@ -1,7 +1,7 @@
 /**
- * The checks and sizes of conv2d and convTranspose2d, in one place: both ops describe their work
- * as the geometry of a convolution (`ConvGeometry`), the transposed conv as that of the conv it
- * transposes. What the two share (options, dtypes, ranks, kernel size, groups, bias, stride,
+ * The options, checks and sizes of conv2d and convTranspose2d, in one place: both ops describe
+ * their work as the geometry of a convolution (`ConvGeometry`), the transposed conv as that of the
+ * conv it transposes. What the two share (options, dtypes, ranks, kernel size, groups, bias, stride,
  * dilation, the empty-output error) is checked once, by `convCommon`; each op adds its channel
  * rule, its padding and its output size.
  */
@@ -13,12 +13,51 @@ import { checkOptions, type OptionKeys } from "../options.ts";
 
 type Pair = readonly [number, number];
 
-/** The options both ops take. */
-interface SharedOptions {
-  stride?: number | Pair;
-  dilation?: number | Pair;
+/** Options of conv2d; numbers apply to both axes, pairs are [height, width]. */
+export interface Conv2dOptions {
+  /** Step between kernel applications. Default 1. */
+  stride?: number | readonly [number, number];
+  /**
+   * Zeros added on each side, or "valid" (none), or "same" (output as large as the input; stride
+   * 1 only; an odd total goes one more on the bottom/right, as in PyTorch). Default 0.
+   */
+  padding?: number | readonly [number, number] | "same" | "valid";
+  /** Spacing between kernel taps. Default 1. */
+  dilation?: number | readonly [number, number];
+  /** Channels are split into this many independent groups. Default 1. */
   groups?: number;
 }
+
+/** The keys of Conv2dOptions (for the modules' checks). */
+export const CONV2D_KEYS: OptionKeys<Conv2dOptions> = {
+  stride: true,
+  padding: true,
+  dilation: true,
+  groups: true,
+};
+
+/** Options of convTranspose2d; numbers apply to both axes, pairs are [height, width]. */
+export interface ConvTranspose2dOptions {
+  /** Stride of the conv this op transposes (the upsampling factor). Default 1. */
+  stride?: number | readonly [number, number];
+  /** Padding of the conv this op transposes: removed from each side of the output. Default 0. */
+  padding?: number | readonly [number, number];
+  /** Extra rows/columns on the bottom/right of the output; less than the stride or the dilation. */
+  outputPadding?: number | readonly [number, number];
+  /** Spacing between kernel taps. Default 1. */
+  dilation?: number | readonly [number, number];
+  /** Channels are split into this many independent groups. Default 1. */
+  groups?: number;
+}
+
+/** The keys of ConvTranspose2dOptions. */
+export const CONV_TRANSPOSE2D_KEYS: OptionKeys<ConvTranspose2dOptions> = {
+  stride: true,
+  padding: true,
+  outputPadding: true,
+  dilation: true,
+  groups: true,
+};
 
 /** What `convCommon` found: all of the geometry but the padding and the output size. */
 type Common = Omit<ConvGeometry, "outH" | "outW" | "padH" | "padW">;
@@ -28,7 +67,7 @@ type Common = Omit<ConvGeometry, "outH" | "outW" | "padH" | "padW">;
  * size, groups, the op's channel rule (`channels`, which returns the output channels), the bias,
  * stride and dilation.
  */
-function convCommon<O extends SharedOptions>(
+function convCommon<O extends Conv2dOptions | ConvTranspose2dOptions>(
   op: string,
   input: Tensor,
   weight: Tensor,
@@ -125,18 +164,12 @@ function checkNotEmpty(
   );
 }
 
-/** Options of conv2d (see ops/conv.ts for their documentation). */
-interface Conv2dGeometryOptions extends SharedOptions {
-  padding?: number | Pair | "same" | "valid";
-}
-
 /** The geometry of conv2d(input, weight, bias, options), every operand and option checked. */
-export function conv2dGeometry<O extends Conv2dGeometryOptions>(
+export function conv2dGeometry(
   input: Tensor,
   weight: Tensor,
   bias: Tensor | null,
-  options: O,
-  keys: OptionKeys<O>,
+  options: Conv2dOptions,
 ): ConvGeometry {
   const op = "conv2d";
   const [outChannels, perGroup] = weight.shape;
@@ -146,7 +179,7 @@ export function conv2dGeometry<O extends Conv2dGeometryOptions>(
     weight,
     bias,
     options,
-    keys,
+    CONV2D_KEYS,
     "[outChannels, inChannels/groups, kH, kW]",
     (inChannels, groups) => {
       if (outChannels % groups !== 0) {
@@ -203,22 +236,15 @@ export function conv2dGeometry<O extends Conv2dGeometryOptions>(
   return { ...c, outH, outW, padH, padW };
 }
 
-/** Options of convTranspose2d (see ops/conv.ts for their documentation). */
-interface ConvTranspose2dGeometryOptions extends SharedOptions {
-  padding?: number | Pair;
-  outputPadding?: number | Pair;
-}
-
 /**
  * The geometry of the conv that convTranspose2d(input, weight, bias, options) transposes (its
  * input side is our output), every operand and option checked.
  */
-export function convTranspose2dGeometry<O extends ConvTranspose2dGeometryOptions>(
+export function convTranspose2dGeometry(
   input: Tensor,
   weight: Tensor,
   bias: Tensor | null,
-  options: O,
-  keys: OptionKeys<O>,
+  options: ConvTranspose2dOptions,
 ): ConvGeometry {
   const op = "convTranspose2d";
   const [weightIn, perGroup] = weight.shape;
@@ -228,7 +254,7 @@ export function convTranspose2dGeometry<O extends ConvTranspose2dGeometryOptions
     weight,
     bias,
     options,
-    keys,
+    CONV_TRANSPOSE2D_KEYS,
     "[inChannels, outChannels/groups, kH, kW]",
     (inChannels, groups) => {
       if (inChannels !== weightIn) {
