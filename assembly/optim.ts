@@ -91,9 +91,9 @@ export function sgdStepF32(
 
 // @ts-ignore: decorator
 @inline function adamLoop(
-  param: usize, grad: usize, m: usize, v: usize, n: i32,
+  param: usize, grad: usize, m: usize, v: usize, vMax: usize, n: i32,
   weight1: f32, beta2: f32, weight2: f32, eps: f32, weightDecay: f32, shrink: f32,
-  stepSize: f32, correction2Sqrt: f32, coupledDecay: bool, decoupledDecay: bool,
+  stepSize: f32, correction2Sqrt: f32, coupledDecay: bool, decoupledDecay: bool, amsgrad: bool,
 ): void {
   const vWeight1 = f32x4.splat(weight1);
   const vBeta2 = f32x4.splat(beta2);
@@ -114,10 +114,16 @@ export function sgdStepF32(
     let mo = v128.load(m + o);
     mo = madd(vWeight1, f32x4.sub(g, mo), mo);
     // v.mul_(β2).addcmul_(g, g, 1 − β2)
-    let vo = madd(vWeight2, f32x4.mul(g, g), f32x4.mul(v128.load(v + o), vBeta2));
+    const vo = madd(vWeight2, f32x4.mul(g, g), f32x4.mul(v128.load(v + o), vBeta2));
     v128.store(m + o, mo);
     v128.store(v + o, vo);
-    const denominator = f32x4.add(f32x4.div(f32x4.sqrt(vo), vCorrection2Sqrt), vEps);
+    let second = vo;
+    if (amsgrad) {
+      // torch.maximum(max_exp_avg_sq, exp_avg_sq): a NaN in either stays NaN, as f32x4.max keeps it.
+      second = f32x4.max(v128.load(vMax + o), vo);
+      v128.store(vMax + o, second);
+    }
+    const denominator = f32x4.add(f32x4.div(f32x4.sqrt(second), vCorrection2Sqrt), vEps);
     v128.store(param + o, madd(vNegStep, f32x4.div(mo, denominator), p));
   }
   for (; i < n; i++) {
@@ -131,8 +137,48 @@ export function sgdStepF32(
     const vo = load<f32>(v + o) * beta2 + weight2 * (g * g);
     store<f32>(m + o, mo);
     store<f32>(v + o, vo);
-    const denominator = Mathf.sqrt(vo) / correction2Sqrt + eps;
+    let second = vo;
+    if (amsgrad) {
+      second = max(load<f32>(vMax + o), vo);
+      store<f32>(vMax + o, second);
+    }
+    const denominator = Mathf.sqrt(second) / correction2Sqrt + eps;
     store<f32>(param + o, p + -stepSize * (mo / denominator));
+  }
+}
+
+/**
+ * What adamStepF32 and adamAmsgradStepF32 share: the coefficients, formed as torch forms them,
+ * and the choice of loop; `amsgrad` is a constant at each call, so each export inlines one loop
+ * (vMax is not read without it).
+ */
+// @ts-ignore: decorator
+@inline function adamStep(
+  param: usize, grad: usize, m: usize, v: usize, vMax: usize, n: i32,
+  lr: f64, beta1: f64, beta2: f64, eps: f64, weightDecay: f64, decoupled: i32,
+  biasCorrection1: f64, biasCorrection2: f64, amsgrad: bool,
+): void {
+  // Scalars reach f32 the way torch's do: each coefficient is formed in f64, then rounded once.
+  const weight1 = <f32>(1.0 - beta1);
+  const weight2 = <f32>(1.0 - beta2);
+  const stepSize = <f32>(lr / biasCorrection1);
+  const correction2Sqrt = <f32>Math.sqrt(biasCorrection2);
+  const shrink = <f32>(1.0 - lr * weightDecay);
+  if (weightDecay == 0) {
+    adamLoop(
+      param, grad, m, v, vMax, n, weight1, <f32>beta2, weight2, <f32>eps, 0, shrink, stepSize,
+      correction2Sqrt, false, false, amsgrad,
+    );
+  } else if (decoupled != 0) {
+    adamLoop(
+      param, grad, m, v, vMax, n, weight1, <f32>beta2, weight2, <f32>eps, <f32>weightDecay,
+      shrink, stepSize, correction2Sqrt, false, true, amsgrad,
+    );
+  } else {
+    adamLoop(
+      param, grad, m, v, vMax, n, weight1, <f32>beta2, weight2, <f32>eps, <f32>weightDecay,
+      shrink, stepSize, correction2Sqrt, true, false, amsgrad,
+    );
   }
 }
 
@@ -148,78 +194,10 @@ export function adamStepF32(
   lr: f64, beta1: f64, beta2: f64, eps: f64, weightDecay: f64, decoupled: i32,
   biasCorrection1: f64, biasCorrection2: f64,
 ): void {
-  // Scalars reach f32 the way torch's do: each coefficient is formed in f64, then rounded once.
-  const weight1 = <f32>(1.0 - beta1);
-  const weight2 = <f32>(1.0 - beta2);
-  const stepSize = <f32>(lr / biasCorrection1);
-  const correction2Sqrt = <f32>Math.sqrt(biasCorrection2);
-  const shrink = <f32>(1.0 - lr * weightDecay);
-  if (weightDecay == 0) {
-    adamLoop(
-      param, grad, m, v, n, weight1, <f32>beta2, weight2, <f32>eps, 0, shrink, stepSize,
-      correction2Sqrt, false, false,
-    );
-  } else if (decoupled != 0) {
-    adamLoop(
-      param, grad, m, v, n, weight1, <f32>beta2, weight2, <f32>eps, <f32>weightDecay, shrink,
-      stepSize, correction2Sqrt, false, true,
-    );
-  } else {
-    adamLoop(
-      param, grad, m, v, n, weight1, <f32>beta2, weight2, <f32>eps, <f32>weightDecay, shrink,
-      stepSize, correction2Sqrt, true, false,
-    );
-  }
-}
-
-// @ts-ignore: decorator
-@inline function amsgradLoop(
-  param: usize, grad: usize, m: usize, v: usize, vMax: usize, n: i32,
-  weight1: f32, beta2: f32, weight2: f32, eps: f32, weightDecay: f32, shrink: f32,
-  stepSize: f32, correction2Sqrt: f32, coupledDecay: bool, decoupledDecay: bool,
-): void {
-  const vWeight1 = f32x4.splat(weight1);
-  const vBeta2 = f32x4.splat(beta2);
-  const vWeight2 = f32x4.splat(weight2);
-  const vEps = f32x4.splat(eps);
-  const vDecay = f32x4.splat(weightDecay);
-  const vShrink = f32x4.splat(shrink);
-  const vNegStep = f32x4.splat(-stepSize);
-  const vCorrection2Sqrt = f32x4.splat(correction2Sqrt);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    let p = v128.load(param + o);
-    let g = v128.load(grad + o);
-    if (coupledDecay) g = madd(vDecay, p, g);
-    if (decoupledDecay) p = f32x4.mul(p, vShrink);
-    let mo = v128.load(m + o);
-    mo = madd(vWeight1, f32x4.sub(g, mo), mo);
-    const vo = madd(vWeight2, f32x4.mul(g, g), f32x4.mul(v128.load(v + o), vBeta2));
-    // torch.maximum(max_exp_avg_sq, exp_avg_sq): a NaN in either stays NaN, as f32x4.max keeps it.
-    const peak = f32x4.max(v128.load(vMax + o), vo);
-    v128.store(m + o, mo);
-    v128.store(v + o, vo);
-    v128.store(vMax + o, peak);
-    const denominator = f32x4.add(f32x4.div(f32x4.sqrt(peak), vCorrection2Sqrt), vEps);
-    v128.store(param + o, madd(vNegStep, f32x4.div(mo, denominator), p));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    let p = load<f32>(param + o);
-    let g = load<f32>(grad + o);
-    if (coupledDecay) g = g + weightDecay * p;
-    if (decoupledDecay) p = p * shrink;
-    let mo = load<f32>(m + o);
-    mo = mo + weight1 * (g - mo);
-    const vo = load<f32>(v + o) * beta2 + weight2 * (g * g);
-    const peak = max(load<f32>(vMax + o), vo);
-    store<f32>(m + o, mo);
-    store<f32>(v + o, vo);
-    store<f32>(vMax + o, peak);
-    const denominator = Mathf.sqrt(peak) / correction2Sqrt + eps;
-    store<f32>(param + o, p + -stepSize * (mo / denominator));
-  }
+  adamStep(
+    param, grad, m, v, 0, n, lr, beta1, beta2, eps, weightDecay, decoupled, biasCorrection1,
+    biasCorrection2, false,
+  );
 }
 
 /**
@@ -232,27 +210,10 @@ export function adamAmsgradStepF32(
   lr: f64, beta1: f64, beta2: f64, eps: f64, weightDecay: f64, decoupled: i32,
   biasCorrection1: f64, biasCorrection2: f64,
 ): void {
-  const weight1 = <f32>(1.0 - beta1);
-  const weight2 = <f32>(1.0 - beta2);
-  const stepSize = <f32>(lr / biasCorrection1);
-  const correction2Sqrt = <f32>Math.sqrt(biasCorrection2);
-  const shrink = <f32>(1.0 - lr * weightDecay);
-  if (weightDecay == 0) {
-    amsgradLoop(
-      param, grad, m, v, vMax, n, weight1, <f32>beta2, weight2, <f32>eps, 0, shrink, stepSize,
-      correction2Sqrt, false, false,
-    );
-  } else if (decoupled != 0) {
-    amsgradLoop(
-      param, grad, m, v, vMax, n, weight1, <f32>beta2, weight2, <f32>eps, <f32>weightDecay,
-      shrink, stepSize, correction2Sqrt, false, true,
-    );
-  } else {
-    amsgradLoop(
-      param, grad, m, v, vMax, n, weight1, <f32>beta2, weight2, <f32>eps, <f32>weightDecay,
-      shrink, stepSize, correction2Sqrt, true, false,
-    );
-  }
+  adamStep(
+    param, grad, m, v, vMax, n, lr, beta1, beta2, eps, weightDecay, decoupled, biasCorrection1,
+    biasCorrection2, true,
+  );
 }
 
 // @ts-ignore: decorator

@@ -3,7 +3,7 @@
  * loaded (`add`), and an optional `source` lets the admin routes load more by name (the Deno entry
  * sets one over a models folder, see `registry_fs.ts`; an edge worker has none).
  */
-import { type io, type nn, noGrad, zeros } from "../runtime/api.ts";
+import { type io, nn, noGrad, zeros } from "../runtime/api.ts";
 
 /** A model name: a letter or digit, then up to 63 letters, digits, `.`, `_` or `-`. */
 export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -23,6 +23,7 @@ export function isValidModelName(name: string): boolean {
 /** A model as served: the module in eval mode, its config and the shapes of one sample. */
 export interface ServedModel {
   readonly name: string;
+  /** The added model through `nn.fuse` (sharing its tensors; the same outputs, bit for bit). */
   readonly model: nn.Module;
   readonly config: io.ModelConfigFile;
   /** One sample's input shape (no batch dim), from config.json. */
@@ -68,8 +69,9 @@ export class ModelRegistry {
 
   /**
    * Serves `loaded.model` as `name` (replacing and freeing a model of that name). The model is put
-   * in eval mode and run once on zeros of its input shape to learn its output shape; a model whose
-   * config does not fit its architecture is refused with the reason.
+   * in eval mode and served through `nn.fuse` (its Conv2d/Linear + ReLU pairs fused, same bits),
+   * and run once on zeros of its input shape to learn its output shape; a model whose config does
+   * not fit its architecture is refused with the reason.
    */
   add(name: string, loaded: { model: nn.Module; config: io.ModelConfigFile }): void {
     if (!isValidModelName(name)) {
@@ -78,9 +80,9 @@ export class ModelRegistry {
           "'.', '_' or '-', starting with a letter or digit",
       );
     }
-    const { model, config } = loaded;
+    const { config } = loaded;
     const inputShape = [...config.inputShape];
-    model.eval();
+    const model = nn.fuse(loaded.model.eval());
     let probe: readonly number[];
     try {
       probe = noGrad(() => model.call(zeros([1, ...inputShape])).shape);
@@ -128,9 +130,15 @@ export class ModelRegistry {
     return true;
   }
 
-  /** Frees a model's weights unless it is still served under another name. */
+  /**
+   * Frees a model's weights except those still served under another name (the fused copies of one
+   * model share its tensors).
+   */
   private release(model: nn.Module): void {
-    for (const other of this.models.values()) if (other.model === model) return;
-    disposeModel(model);
+    const served = new Set<unknown>();
+    for (const other of this.models.values()) {
+      for (const t of other.model.stateDict().values()) served.add(t);
+    }
+    for (const t of model.stateDict().values()) if (!served.has(t)) t.dispose();
   }
 }

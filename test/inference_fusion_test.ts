@@ -1,7 +1,8 @@
 /**
- * Inference fusion: a Conv2d or Linear followed by a ReLU in a Sequential runs as one GEMM with
- * the ReLU in its epilogue when no gradient is recorded. The result must have the bits of the
- * unfused layers; hooks, subclasses and training must see exactly the unfused computation. Also
+ * Inference fusion: after `nn.fuse`, a Conv2d or Linear followed by a ReLU in a Sequential runs as
+ * one GEMM with the ReLU in its epilogue when no gradient is recorded. The result must have the
+ * bits of the unfused layers; hooks, subclasses and training must see exactly the unfused
+ * computation (test/fuse_test.ts checks the pass itself: names, configs, nesting). Also
  * checks that a conv over a batch of several chunks (its weight packed once for all of them) has
  * the bits of the same conv one image at a time.
  */
@@ -37,7 +38,7 @@ function cnn(): nn.Sequential {
   );
 }
 
-/** The layers one by one through `call`, which never fuses. */
+/** The layers one by one through `call`, unfused. */
 function unfused(model: nn.Sequential, x: Tensor): Tensor {
   return model.layers.reduce((h, layer) => layer.call(h), x);
 }
@@ -60,16 +61,22 @@ function countFusions(model: nn.Sequential): { count: number; restore: () => voi
   return counter;
 }
 
-Deno.test("a Sequential CNN fuses its ReLUs at inference and gives the unfused bits", () => {
+Deno.test("nn.fuse fuses a Sequential CNN's ReLUs at inference and gives the unfused bits", () => {
   const model = cnn();
   model.eval();
+  const fusedModel = nn.fuse(model);
   for (const batch of [1, 3]) {
     const x = randn([batch, 1, 20, 20]);
-    const fusions = countFusions(model);
-    const fused = noGrad(() => model.call(x));
+    const fusions = countFusions(fusedModel);
+    const fused = noGrad(() => fusedModel.call(x));
     fusions.restore();
     assert.equal(fusions.count, 3, "two Conv2d + ReLU and one Linear + ReLU pairs");
     assertSameBits(fused, noGrad(() => unfused(model, x)), `batch ${batch}`);
+    // The Sequential itself no longer fuses: only the pass does.
+    const own = countFusions(model);
+    assertSameBits(noGrad(() => model.call(x)), fused, `unfused model, batch ${batch}`);
+    own.restore();
+    assert.equal(own.count, 0, "a plain Sequential runs its layers one by one");
   }
 });
 
@@ -117,8 +124,9 @@ Deno.test("hooks on a Conv2d or its ReLU see the unfused tensors, and nothing is
     const remove = layer.registerForwardHook((_m, inputs, output) => {
       seen.push({ layer: name, input: [...inputs[0].shape], minimum: Math.min(...output.data()) });
     });
-    const fusions = countFusions(model);
-    const out = noGrad(() => model.call(x));
+    const fusedModel = nn.fuse(model);
+    const fusions = countFusions(fusedModel);
+    const out = noGrad(() => fusedModel.call(x));
     fusions.restore();
     remove();
     assertSameBits(out, expected, `with a hook on the ${name}`);
@@ -148,12 +156,12 @@ Deno.test("a subclass of Conv2d or an instance's own forward is never fused", ()
   }
   const doubled = new Doubled(1, 4, 3);
   const x = randn([1, 1, 6, 6]);
-  const model = new nn.Sequential(doubled, new nn.ReLU());
+  const model = nn.fuse(new nn.Sequential(doubled, new nn.ReLU()));
   const expected = F.relu(F.mul(F.conv2d(x, doubled.weight, doubled.bias), 2));
   assertSameBits(noGrad(() => model.call(x)), noGrad(() => expected), "subclass");
   const plain = new nn.Conv2d(1, 4, 3);
   plain.forward = (input: Tensor) => F.neg(F.conv2d(input, plain.weight, plain.bias));
-  const patched = new nn.Sequential(plain, new nn.ReLU());
+  const patched = nn.fuse(new nn.Sequential(plain, new nn.ReLU()));
   assertSameBits(
     noGrad(() => patched.call(x)),
     noGrad(() => F.relu(F.neg(F.conv2d(x, plain.weight, plain.bias)))),
@@ -161,12 +169,12 @@ Deno.test("a subclass of Conv2d or an instance's own forward is never fused", ()
   );
 });
 
-Deno.test("training through a fusable Sequential records relu(conv) with unchanged gradients", () => {
+Deno.test("training through a fused Sequential records relu(conv) with unchanged gradients", () => {
   const model = cnn();
   const x = randn([2, 1, 20, 20], { requiresGrad: true });
   const labels = tensor([3, 7], { dtype: "int32" });
   const lossOf = (out: Tensor) => F.crossEntropy(out, labels);
-  const fused = model.call(x);
+  const fused = nn.fuse(model).call(x);
   assert.equal(fused.node?.op, "linear");
   lossOf(fused).backward();
   const grads = [x, ...model.parameters()].map((t) => Float32Array.from(t.grad!.data()));

@@ -158,3 +158,51 @@ Deno.test("summary reports a shared layer once per call and counts its parameter
   assert.equal(result.totals.flops, 36);
   assert.ok(!Object.hasOwn(shared, "forward"));
 });
+
+Deno.test("summary shows a user module's own flops() and counts it in the total", () => {
+  /** x·s + x² elementwise: 3 FLOPs per element, as its author counts them. */
+  class ScaleSquare extends nn.Module {
+    scale = nn.parameter(zeros([1]));
+    forward(x: Tensor): Tensor {
+      return x.mul(this.scale).add(x.mul(x));
+    }
+    override flops(_inputs: readonly Tensor[], output: Tensor): number {
+      return 3 * output.size;
+    }
+  }
+  const model = new nn.Sequential(new nn.Linear(4, 6), new ScaleSquare());
+  const result = nn.summary(model, [4]);
+  assert.deepEqual(result.rows.map((r) => [r.type, r.flops]), [
+    ["Linear", 2 * 4 * 6],
+    ["ScaleSquare", 3 * 6],
+  ]);
+  assert.equal(result.totals.flops, 48 + 18);
+  assert.deepEqual(result.totals.uncountedTypes, []);
+  assert.match(result.toString(), /^1 \(ScaleSquare\)\s+\[N, 6\]\s+1\s+18$/m);
+});
+
+Deno.test("summary counts recurrent layers and attention by their products with the weights", () => {
+  // A batch-first LSTM over 5 steps of 3 features, hidden 4, 2 layers: per step,
+  // 2·(16·3 + 16·4) for layer 0 and 2·(16·4 + 16·4) for layer 1.
+  const lstm = new nn.LSTM(3, 4, { numLayers: 2, batchFirst: true });
+  const perStep = 2 * (16 * 3 + 16 * 4) + 2 * (16 * 4 + 16 * 4);
+  assert.deepEqual(nn.summary(lstm, [5, 3]).rows.map((r) => r.flops), [5 * perStep]);
+  // A bidirectional GRU doubles the work of its one layer.
+  const gru = new nn.GRU(3, 4, { bidirectional: true, batchFirst: true });
+  assert.equal(nn.summary(gru, [5, 3]).totals.flops, 5 * 2 * 2 * (12 * 3 + 12 * 4));
+  // A cell: one step of a batch of one.
+  assert.equal(nn.summary(new nn.GRUCell(3, 4), [3]).totals.flops, 2 * (12 * 3 + 12 * 4));
+  // Self-attention over L = 6 positions of E = 8: q, k, v projections 3·6·2·64, scores and
+  // weighted values 2·(2·6·6·8), output projection 6·2·64.
+  class SelfAttention extends nn.Module {
+    attention = new nn.MultiheadAttention(8, 2, { batchFirst: true });
+    forward(x: Tensor): Tensor {
+      return this.attention.call(x, x, x);
+    }
+  }
+  const rows = nn.summary(new SelfAttention(), [6, 8]).rows;
+  assert.deepEqual(rows.map((r) => [r.name, r.flops]), [
+    ["attention", 3 * 6 * 2 * 64 + 2 * (2 * 6 * 6 * 8) + 6 * 2 * 64],
+    ["attention.out_proj", 0], // runs inside the attention's call, counted there
+  ]);
+});

@@ -5,8 +5,16 @@ import * as A from "../ops/activation.ts";
 import { registerModule } from "./registry.ts";
 import { checkOptions } from "../options.ts";
 
+/** What every activation shares: summary counts it as 1 FLOP per output element. */
+abstract class Activation extends Module {
+  /** 1 per output element, whatever the function costs. */
+  override flops(_inputs: readonly Tensor[], output: Tensor): number {
+    return output.size;
+  }
+}
+
 function simple(type: string, f: (x: Tensor) => Tensor) {
-  const Activation = class extends Module {
+  const Simple = class extends Activation {
     forward(x: Tensor): Tensor {
       return f(x);
     }
@@ -14,9 +22,9 @@ function simple(type: string, f: (x: Tensor) => Tensor) {
       return { type };
     }
   };
-  Object.defineProperty(Activation, "name", { value: type });
-  registerModule(type, () => new Activation());
-  return Activation;
+  Object.defineProperty(Simple, "name", { value: type });
+  registerModule(type, () => new Simple());
+  return Simple;
 }
 
 /** max(x, 0) elementwise. Shape in = shape out. */
@@ -32,7 +40,7 @@ export const SiLU = simple("SiLU", A.silu);
  * GELU: the exact x·Φ(x), or PyTorch's tanh approximation with `{ approximate: "tanh" }`.
  * @example new nn.GELU({ approximate: "tanh" })
  */
-export class GELU extends Module {
+export class GELU extends Activation {
   readonly options: A.GeluOptions;
   constructor(options: A.GeluOptions = {}) {
     super();
@@ -48,7 +56,7 @@ export class GELU extends Module {
 registerModule("GELU", ({ options: o = {} }) => new GELU(o as A.GeluOptions));
 
 /** log(1 + e^(beta·x)) / beta, and x above beta·x > threshold (PyTorch's Softplus). */
-export class Softplus extends Module {
+export class Softplus extends Activation {
   readonly options: A.SoftplusOptions;
   constructor(options: A.SoftplusOptions = {}) {
     super();
@@ -64,7 +72,7 @@ export class Softplus extends Module {
 registerModule("Softplus", ({ options: o = {} }) => new Softplus(o as A.SoftplusOptions));
 
 /** x for x > 0, negativeSlope·x otherwise. */
-export class LeakyReLU extends Module {
+export class LeakyReLU extends Activation {
   constructor(readonly negativeSlope = 0.01) {
     super();
   }
@@ -78,7 +86,7 @@ export class LeakyReLU extends Module {
 registerModule("LeakyReLU", ({ options: o = {} }) => new LeakyReLU(o.negativeSlope as number));
 
 /** x for x > 0, alpha·(eˣ − 1) otherwise. */
-export class ELU extends Module {
+export class ELU extends Activation {
   constructor(readonly alpha = 1) {
     super();
   }
@@ -92,7 +100,7 @@ export class ELU extends Module {
 registerModule("ELU", ({ options: o = {} }) => new ELU(o.alpha as number));
 
 /** Softmax along `dim`. */
-export class Softmax extends Module {
+export class Softmax extends Activation {
   constructor(readonly dim = -1) {
     super();
   }
@@ -106,7 +114,7 @@ export class Softmax extends Module {
 registerModule("Softmax", ({ options: o = {} }) => new Softmax(o.dim as number));
 
 /** Log-softmax along `dim`. */
-export class LogSoftmax extends Module {
+export class LogSoftmax extends Activation {
   constructor(readonly dim = -1) {
     super();
   }

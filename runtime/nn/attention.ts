@@ -210,6 +210,21 @@ export class MultiheadAttention extends Module {
     return { output, weights: batched ? perHead : squeeze(perHead, 0) };
   }
 
+  /**
+   * The products of a call with query, key and value: the input projections (2·E² per query, key
+   * and value row), the scores and the weighted sum of the values (2·E per query-key pair each),
+   * and `out_proj` (2·E² per query row; it runs inside this call, not as a call of its own). The
+   * softmax, masks and scaling are not counted.
+   */
+  override flops(inputs: readonly Tensor[]): number {
+    const [query, key] = inputs;
+    const E = this.embedDim;
+    const queryRows = query.size / E, keyRows = key.size / E;
+    const keyLength = key.ndim === 2 ? key.shape[0] : key.shape[this.batchFirst ? 1 : 0];
+    return 2 * E * E * (queryRows + 2 * keyRows) + 4 * E * queryRows * keyLength +
+      2 * E * E * queryRows;
+  }
+
   /** Input projections; self-attention (one tensor as query, key and value) takes one GEMM. */
   private project(
     query: Tensor,

@@ -106,9 +106,13 @@ export class Conv2d extends ConvLayer<Conv2dModuleOptions> {
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, this.opOptions());
   }
-  /** relu(forward(x)) in one pass at inference (see conv2dRelu); `Sequential` fuses with it. */
+  /** relu(forward(x)) in one pass at inference (see conv2dRelu); `nn.fuse` fuses with it. */
   forwardRelu(x: Tensor): Tensor {
     return conv2dRelu(x, this.weight, this.bias, this.opOptions());
+  }
+  /** 2·(inChannels/groups)·kH·kW per output element. */
+  override flops(_inputs: readonly Tensor[], output: Tensor): number {
+    return (2 * output.size * this.weight.size) / this.weight.shape[0];
   }
 }
 
@@ -134,6 +138,10 @@ export class ConvTranspose2d extends ConvLayer<ConvTranspose2dModuleOptions> {
   }
   forward(x: Tensor): Tensor {
     return convTranspose2d(x, this.weight, this.bias, this.opOptions());
+  }
+  /** 2·(outChannels/groups)·kH·kW per input element (each scatters into a kH×kW window). */
+  override flops(inputs: readonly Tensor[]): number {
+    return (2 * inputs[0].size * this.weight.size) / this.weight.shape[0];
   }
 }
 

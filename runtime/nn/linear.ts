@@ -38,9 +38,13 @@ export class Linear extends Module {
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }
-  /** relu(forward(x)) in one pass at inference (see linearRelu); `Sequential` fuses with it. */
+  /** relu(forward(x)) in one pass at inference (see linearRelu); `nn.fuse` fuses with it. */
   forwardRelu(x: Tensor): Tensor {
     return linearRelu(x, this.weight, this.bias);
+  }
+  /** 2·inFeatures per output element (the bias add takes the place of the first add). */
+  override flops(_inputs: readonly Tensor[], output: Tensor): number {
+    return 2 * output.size * this.inFeatures;
   }
   override toConfig(): ModuleConfig {
     return {

@@ -18,6 +18,7 @@ export {
   Tanh,
 } from "./activation.ts";
 export { Flatten, Sequential, Unflatten } from "./container.ts";
+export { type Conv2dReLU, fuse, type FusedReLU, type LinearReLU } from "./fuse.ts";
 export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from "./pooling.ts";
 export {
   BatchNorm1d,

@@ -40,10 +40,7 @@ export abstract class Module {
    * `name` and `length` are removed, so subclasses may use fields of those names.
    */
   constructor() {
-    const callable: Module =
-      ((...inputs: Tensor[]): Tensor => callable.call(...inputs)) as unknown as Module;
-    for (const key of ["name", "length"]) Reflect.deleteProperty(callable, key);
-    Object.setPrototypeOf(callable, new.target.prototype);
+    const callable = callableWith(new.target.prototype);
     // Set here, not as field initialisers: those would land on the object this constructor drops.
     callable.training = true;
     callable.hooks = [];
@@ -52,6 +49,15 @@ export abstract class Module {
 
   /** The computation. Input and output shapes are documented by each layer. */
   abstract forward(...inputs: Tensor[]): Tensor;
+
+  /**
+   * FLOPs of one call that gave `output` from `inputs` (a multiply-add counts 2), for
+   * `nn.summary`; null (the default) when the layer does not count them. A module counts only
+   * its own work: its children's calls are counted on their own.
+   */
+  flops(_inputs: readonly Tensor[], _output: Tensor): number | null {
+    return null;
+  }
 
   /** Runs `forward` and then the forward hooks. */
   call(...inputs: Tensor[]): Tensor {
@@ -223,4 +229,34 @@ export abstract class Module {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
+}
+
+/**
+ * A function object whose prototype is `prototype` and that calls its own `call` method, with the
+ * function's own `name` and `length` removed (see the Module constructor).
+ */
+function callableWith(prototype: object): Module {
+  const callable: Module =
+    ((...inputs: Tensor[]): Tensor => callable.call(...inputs)) as unknown as Module;
+  for (const key of ["name", "length"]) Reflect.deleteProperty(callable, key);
+  Object.setPrototypeOf(callable, prototype);
+  return callable;
+}
+
+/**
+ * A shallow copy of `module` for passes that rebuild part of a model tree (`nn.fuse`): an object
+ * of the same class with the same fields, so its tensors and submodules are shared, except that
+ * array fields (module lists, the forward hooks) are new arrays, and `fields` replaces fields by
+ * name. No constructor runs. A class that keeps state in `#private` fields cannot be copied this
+ * way (they are not properties).
+ */
+export function copyModule<M extends Module>(module: M, fields: Record<string, unknown> = {}): M {
+  const copy = callableWith(Object.getPrototypeOf(module));
+  for (const key of Reflect.ownKeys(module)) {
+    const descriptor = Object.getOwnPropertyDescriptor(module, key)!;
+    if (Array.isArray(descriptor.value)) descriptor.value = [...descriptor.value];
+    if (typeof key === "string" && Object.hasOwn(fields, key)) descriptor.value = fields[key];
+    Object.defineProperty(copy, key, descriptor);
+  }
+  return copy as M;
 }

@@ -75,6 +75,10 @@ abstract class BatchNormBase extends Module {
       eps: this.eps,
     });
   }
+  /** 2 per output element: a scale and a shift, the statistics folded in as at inference. */
+  override flops(_inputs: readonly Tensor[], output: Tensor): number {
+    return 2 * output.size;
+  }
   override toConfig(): ModuleConfig {
     return {
       type: this.constructor.name,
@@ -135,6 +139,10 @@ export class LayerNorm extends Module {
   forward(x: Tensor): Tensor {
     return layerNorm(x, this.normalizedShape, this.weight, this.bias, { eps: this.options.eps });
   }
+  /** 2 per output element, as batch norm. */
+  override flops(_inputs: readonly Tensor[], output: Tensor): number {
+    return 2 * output.size;
+  }
   override toConfig(): ModuleConfig {
     return {
       type: "LayerNorm",
@@ -155,6 +163,10 @@ export class Dropout extends Module {
   }
   forward(x: Tensor): Tensor {
     return dropout(x, { p: this.p, training: this.training });
+  }
+  /** None: the identity in evaluation mode, where summary runs. */
+  override flops(): number {
+    return 0;
   }
   override toConfig(): ModuleConfig {
     return { type: "Dropout", options: { p: this.p } };
@@ -187,6 +199,10 @@ export class Embedding extends Module {
   }
   forward(indices: Tensor): Tensor {
     return embedding(indices, this.weight, this.options);
+  }
+  /** None: a lookup. */
+  override flops(): number {
+    return 0;
   }
   override toConfig(): ModuleConfig {
     return {

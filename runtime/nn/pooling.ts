@@ -14,6 +14,11 @@ import {
 import { registerModule } from "./registry.ts";
 import { checkOptions } from "../options.ts";
 
+/** kH·kW of a pooling window. */
+function windowSize(kernelSize: PoolSize): number {
+  return typeof kernelSize === "number" ? kernelSize * kernelSize : kernelSize[0] * kernelSize[1];
+}
+
 /** Max over kH×kW windows. @example new nn.MaxPool2d(2) // 28×28 → 14×14 */
 export class MaxPool2d extends Module {
   constructor(readonly kernelSize: PoolSize, readonly options: MaxPool2dOptions = {}) {
@@ -22,6 +27,10 @@ export class MaxPool2d extends Module {
   }
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, this.options);
+  }
+  /** kH·kW per output element (one compare per window element). */
+  override flops(_inputs: readonly Tensor[], output: Tensor): number {
+    return output.size * windowSize(this.kernelSize);
   }
   override toConfig(): ModuleConfig {
     return { type: "MaxPool2d", options: { kernelSize: this.kernelSize, ...this.options } };
@@ -42,6 +51,10 @@ export class AvgPool2d extends Module {
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, this.options);
   }
+  /** kH·kW per output element (one add per window element). */
+  override flops(_inputs: readonly Tensor[], output: Tensor): number {
+    return output.size * windowSize(this.kernelSize);
+  }
   override toConfig(): ModuleConfig {
     return { type: "AvgPool2d", options: { kernelSize: this.kernelSize, ...this.options } };
   }
@@ -59,6 +72,10 @@ export class AdaptiveAvgPool2d extends Module {
   }
   forward(x: Tensor): Tensor {
     return adaptiveAvgPool2d(x, this.outputSize);
+  }
+  /** One add per input element. */
+  override flops(inputs: readonly Tensor[]): number {
+    return inputs[0].size;
   }
   override toConfig(): ModuleConfig {
     return { type: "AdaptiveAvgPool2d", options: { outputSize: this.outputSize } };

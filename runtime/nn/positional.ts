@@ -45,6 +45,10 @@ export class LearnedPositionalEmbedding extends Module {
   forward(positions: Tensor): Tensor {
     return lookUp("LearnedPositionalEmbedding", positions, this.weight);
   }
+  /** None: a lookup. */
+  override flops(): number {
+    return 0;
+  }
   override toConfig(): ModuleConfig {
     return {
       type: "LearnedPositionalEmbedding",
@@ -66,6 +70,10 @@ export class SinusoidalPositionalEmbedding extends Module {
   }
   forward(positions: Tensor): Tensor {
     return lookUp("SinusoidalPositionalEmbedding", positions, this.table);
+  }
+  /** None: a lookup. */
+  override flops(): number {
+    return 0;
   }
   override toConfig(): ModuleConfig {
     return {

@@ -183,6 +183,18 @@ abstract class RecurrentBase extends Module {
     return { output, h: stateOut(result.h)!, c: stateOut(result.c) };
   }
 
+  /**
+   * The products with the weights: per step and sequence, 2·(W_ih and W_hh elements) of each
+   * layer and direction; the gates' elementwise work is not counted.
+   */
+  override flops(inputs: readonly Tensor[]): number {
+    const rows = inputs[0].size / this.inputSize;
+    return rows * this.layerWeights.reduce(
+      (n, { weightIh, weightHh }) => n + 2 * (weightIh.size + weightHh.size),
+      0,
+    );
+  }
+
   protected options(): Record<string, unknown> {
     return {
       inputSize: this.inputSize,
@@ -313,6 +325,11 @@ abstract class CellBase extends Module {
     );
     const result = step(x, full);
     return batched ? result : unbatch(result);
+  }
+
+  /** As the recurrent layers: 2·(W_ih and W_hh elements) per batch row; gates not counted. */
+  override flops(inputs: readonly Tensor[]): number {
+    return (inputs[0].size / this.inputSize) * 2 * (this.weight_ih.size + this.weight_hh.size);
   }
 
   override toConfig(): ModuleConfig {

@@ -37,6 +37,10 @@ export class RMSNorm extends Module {
   forward(x: Tensor): Tensor {
     return rmsNorm(x, this.normalizedShape, this.weight, { eps: this.eps });
   }
+  /** 2 per output element (the scale by 1/rms and by the weight), as the other norms. */
+  override flops(_inputs: readonly Tensor[], output: Tensor): number {
+    return 2 * output.size;
+  }
   override toConfig(): ModuleConfig {
     return {
       type: "RMSNorm",

@@ -3,38 +3,26 @@
  * parameter counts and FLOPs per sample, found by running one zero sample through the model with
  * forward hooks on its layers.
  *
- * FLOPs are counted per sample, a multiply-add as 2:
+ * FLOPs are counted per sample, a multiply-add as 2, by each layer's `flops()` (next to its
+ * forward, see Module.flops):
  * - `Linear`: 2·in·out per output row; `Conv2d`: 2·(Cin/groups)·kH·kW per output element;
  *   `ConvTranspose2d`: 2·(Cout/groups)·kH·kW per input element. The bias add is not counted
  *   separately (it takes the place of the first add of each dot product).
  * - Activations (ReLU, Tanh, Softmax, ...): 1 per output element, whatever the function costs.
  * - `MaxPool2d` / `AvgPool2d`: kH·kW per output element (one compare or add per window element);
  *   `AdaptiveAvgPool2d`: 1 per input element.
- * - `BatchNorm1d/2d`, `LayerNorm`: 2 per output element (a scale and a shift, the statistics
- *   folded in as at inference).
- * - `Flatten`, `Unflatten`, `Dropout` (evaluation mode), `Embedding` (a lookup): 0.
- * - Any other layer: not counted (`flops` is null, shown as "?", and named under the table).
+ * - `BatchNorm1d/2d`, `LayerNorm`, `RMSNorm`: 2 per output element (a scale and a shift, the
+ *   statistics folded in as at inference).
+ * - Recurrent layers and cells, `MultiheadAttention`: their products with the weights (and, for
+ *   attention, of queries with keys and weights with values).
+ * - `Flatten`, `Unflatten`, `Dropout` (evaluation mode), `Embedding` and the positional
+ *   embeddings (lookups): 0.
+ * - Any other layer: not counted unless it overrides `flops` (`flops` is null, shown as "?",
+ *   and named under the table).
  */
 import { Tensor } from "../tensor.ts";
 import { Module } from "./module.ts";
 import { isParameter } from "./parameter.ts";
-import { Linear } from "./linear.ts";
-import { Conv2d, ConvTranspose2d } from "./conv.ts";
-import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from "./pooling.ts";
-import {
-  ELU,
-  GELU,
-  LeakyReLU,
-  LogSoftmax,
-  ReLU,
-  Sigmoid,
-  SiLU,
-  Softmax,
-  Softplus,
-  Tanh,
-} from "./activation.ts";
-import { Flatten, Unflatten } from "./container.ts";
-import { BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm } from "./normalization.ts";
 import { zeros } from "../ops/creation.ts";
 import { noGrad } from "../autograd/grad_mode.ts";
 import { formatShape } from "../shape.ts";
@@ -215,45 +203,8 @@ function rowOf(
     outputShape: output === null ? null : output.shape.slice(1),
     params: params.reduce((n, t) => n + t.size, 0),
     trainable: params.filter((t) => t.requiresGrad).reduce((n, t) => n + t.size, 0),
-    flops: output === null ? 0 : flopsOf(module, inputs, output),
+    flops: output === null ? 0 : module.flops(inputs, output),
   };
-}
-
-const ACTIVATIONS = [
-  ELU,
-  GELU,
-  LeakyReLU,
-  LogSoftmax,
-  ReLU,
-  Sigmoid,
-  SiLU,
-  Softmax,
-  Softplus,
-  Tanh,
-];
-const FREE = [Flatten, Unflatten, Dropout, Embedding];
-
-/** FLOPs of one call for a batch of one sample (the rules in the file's comment). */
-function flopsOf(module: Module, inputs: readonly Tensor[], output: Tensor): number | null {
-  const outputs = output.size;
-  if (module instanceof Linear) return 2 * outputs * module.inFeatures;
-  if (module instanceof Conv2d) return (2 * outputs * module.weight.size) / module.weight.shape[0];
-  if (module instanceof ConvTranspose2d) {
-    return (2 * inputs[0].size * module.weight.size) / module.weight.shape[0];
-  }
-  if (module instanceof MaxPool2d || module instanceof AvgPool2d) {
-    const k = module.kernelSize;
-    return outputs * (typeof k === "number" ? k * k : k[0] * k[1]);
-  }
-  if (module instanceof AdaptiveAvgPool2d) return inputs[0].size;
-  if (
-    module instanceof BatchNorm1d || module instanceof BatchNorm2d || module instanceof LayerNorm
-  ) {
-    return 2 * outputs;
-  }
-  if (ACTIVATIONS.some((Layer) => module instanceof Layer)) return outputs;
-  if (FREE.some((Layer) => module instanceof Layer)) return 0;
-  return null;
 }
 
 function totalsOf(model: Module, rows: readonly SummaryRow[]): SummaryTotals {

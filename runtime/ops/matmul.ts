@@ -178,7 +178,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
 /**
  * relu(linear(x, weight, bias)). When no gradient is recorded (inference), the GEMM applies the
  * ReLU as it stores its output (one pass and one tensor less); the bits are those of the two ops
- * one after the other, which is what runs otherwise. `nn.Sequential` uses it for Linear + ReLU.
+ * one after the other, which is what runs otherwise. `nn.fuse` uses it for Linear + ReLU.
  */
 export function linearRelu(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   const recording = isGradEnabled() &&

@@ -4,7 +4,7 @@
  */
 import { Tensor } from "../tensor.ts";
 import { filled } from "../backend/kernels/fill.ts";
-import { adamAmsgradStepKernel, adamStepKernel } from "../backend/kernels/optim.ts";
+import { adamStepKernel } from "../backend/kernels/optim.ts";
 import { checkOption, Optimizer, type ParamState, stateTensor } from "./optimizer.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
 
@@ -82,12 +82,8 @@ export class Adam extends Optimizer {
         decoupled: this.decoupled,
         step: state.step,
       };
-      if (o.amsgrad) {
-        state.vMax ??= stateTensor(filled(p.shape, 0));
-        adamAmsgradStepKernel(p, p.grad, state.m, state.v, state.vMax, settings);
-      } else {
-        adamStepKernel(p, p.grad, state.m, state.v, settings);
-      }
+      const vMax = o.amsgrad ? (state.vMax ??= stateTensor(filled(p.shape, 0))) : null;
+      adamStepKernel(p, p.grad, state.m, state.v, vMax, settings);
     }
   }
 

@@ -19,7 +19,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as esbuild from "esbuild";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { load, manualSeed, type nn, noGrad, save, tensor } from "../../runtime/mod.ts";
+import { load, manualSeed, nn, noGrad, save, tensor } from "../../runtime/mod.ts";
 import { cnn } from "../examples/mnist_cnn.ts";
 import { bundleWorker } from "../bundle_worker.ts";
 import { freePort, type ServerProcess, startServer } from "../server_process.ts";
@@ -116,8 +116,8 @@ interface InProcessRow {
 }
 
 async function inProcess(modelDir: string): Promise<InProcessRow[]> {
-  const { model } = await load(modelDir);
-  model.eval();
+  // Fused for inference, as the server serves it.
+  const model = nn.fuse((await load(modelDir)).model.eval());
   await useTfjsWasm();
   const peer = tfjsCnn(model);
   const rows: InProcessRow[] = [];

@@ -7,7 +7,7 @@
  * here, the server's `probabilities` output there. The latest answers are kept in
  * `globalThis.edgegradDemo` (tests read them there).
  */
-import { F, io, kernelBuild, type nn, noGrad, tensor } from "./edgegrad.ts";
+import { F, io, kernelBuild, nn, noGrad, tensor } from "./edgegrad.ts";
 
 /** One side's answer. */
 interface Prediction {
@@ -181,8 +181,9 @@ async function loadModel(): Promise<LoadedDemoModel> {
     fetchOk(`/v2/models/${encodeURIComponent(modelName)}`),
   ]);
   const weights = new Uint8Array(await weightsResponse.arrayBuffer());
-  const { model, config } = io.modelFromBytes(await configResponse.text(), weights);
-  model.eval();
+  const loaded = io.modelFromBytes(await configResponse.text(), weights);
+  // Inference only: its Conv2d/Linear + ReLU pairs run fused (the same bits as the server's).
+  const model = nn.fuse(loaded.model.eval()), config = loaded.config;
   const metadata = await metadataResponse.json() as { inputs?: Array<{ name?: string }> };
   const preprocessing = config.preprocessing ?? {};
   const number = (key: string, fallback: number) =>

@@ -31,12 +31,16 @@ export function sgdStepKernel(
   );
 }
 
-/** One fused Adam / AdamW update of `param` in place, with its moment buffers m and v. */
+/**
+ * One fused Adam / AdamW update of `param` in place, with its moment buffers m and v, and with
+ * AMSGrad when `vMax` (the running maximum of v) is given.
+ */
 export function adamStepKernel(
   param: Tensor,
   grad: Tensor,
   m: Tensor,
   v: Tensor,
+  vMax: Tensor | null,
   options: {
     lr: number;
     beta1: number;
@@ -47,12 +51,7 @@ export function adamStepKernel(
     step: number;
   },
 ): void {
-  callKernel(
-    "adamStepF32",
-    param.ptr,
-    grad.ptr,
-    m.ptr,
-    v.ptr,
+  const scalars = [
     param.size,
     options.lr,
     options.beta1,
@@ -62,43 +61,9 @@ export function adamStepKernel(
     options.decoupled ? 1 : 0,
     1 - options.beta1 ** options.step,
     1 - options.beta2 ** options.step,
-  );
-}
-
-/** One fused AMSGrad Adam / AdamW update of `param` in place, with m, v and the running max of v. */
-export function adamAmsgradStepKernel(
-  param: Tensor,
-  grad: Tensor,
-  m: Tensor,
-  v: Tensor,
-  vMax: Tensor,
-  options: {
-    lr: number;
-    beta1: number;
-    beta2: number;
-    eps: number;
-    weightDecay: number;
-    decoupled: boolean;
-    step: number;
-  },
-): void {
-  callKernel(
-    "adamAmsgradStepF32",
-    param.ptr,
-    grad.ptr,
-    m.ptr,
-    v.ptr,
-    vMax.ptr,
-    param.size,
-    options.lr,
-    options.beta1,
-    options.beta2,
-    options.eps,
-    options.weightDecay,
-    options.decoupled ? 1 : 0,
-    1 - options.beta1 ** options.step,
-    1 - options.beta2 ** options.step,
-  );
+  ] as const;
+  if (vMax === null) callKernel("adamStepF32", param.ptr, grad.ptr, m.ptr, v.ptr, ...scalars);
+  else callKernel("adamAmsgradStepF32", param.ptr, grad.ptr, m.ptr, v.ptr, vMax.ptr, ...scalars);
 }
 
 /**
