@@ -10,6 +10,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   memory: async () => (await import("./memory.ts")).benchMemory(1000),
   train: async () => (await import("./train.ts")).benchTrain(),
   serve: async () => (await import("./serve.ts")).benchServe(),
+  seq: async () => (await import("./seq.ts")).benchSeq(),
 };
 
 const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benchmarks);
