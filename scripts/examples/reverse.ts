@@ -26,6 +26,7 @@ import {
   viz,
 } from "../../runtime/mod.ts";
 import { exampleArgs, liveCallbacks } from "./live_flag.ts";
+import { seededRandom } from "./seeded_random.ts";
 
 /** Digits 0..9 are tokens 0..9; the separator between a sequence and its reversal is token 10. */
 export const SEPARATOR = 10;
@@ -40,18 +41,6 @@ export interface ReversalData {
   inputs: Int32Array;
   /** dL … d1, the tokens the model must produce after the separator. */
   answers: Int32Array;
-}
-
-/** A small seeded generator of 32-bit states (mulberry32), uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
