@@ -14,7 +14,7 @@
  * learn there; this benchmark registers one built from its own ops (one-hot matrix product).
  * Ours runs first, then TF.js.
  *
- * Run: `npx deno task bench seq` (under 3 minutes), or `npx deno run -A scripts/bench/seq.ts`.
+ * Run: `npx deno task bench seq` (about 2.5 minutes of CPU), or `npx deno run -A scripts/bench/seq.ts`.
  */
 import {
   backend,
