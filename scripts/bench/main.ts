@@ -11,6 +11,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   train: async () => (await import("./train.ts")).benchTrain(),
   serve: async () => (await import("./serve.ts")).benchServe(),
   onnx: async () => (await import("./onnx.ts")).benchOnnx(),
+  seq: async () => (await import("./seq.ts")).benchSeq(),
 };
 
 const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benchmarks);
