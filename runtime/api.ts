@@ -57,6 +57,7 @@ export { toDot } from "./autograd/dot.ts";
 export { gradcheck, GradcheckError, type GradcheckOptions } from "./autograd/gradcheck.ts";
 export { IndexOutOfRange } from "./backend/kernels/gather.ts";
 export { backend, hasBackend, initBackend } from "./backend/backend.ts";
+export { numThreads, setNumThreads, threadsReady } from "./backend/threads/pool.ts";
 export { type KernelBuild, supportsRelaxedSimd } from "./backend/module.ts";
 
 import { backend } from "./backend/backend.ts";

@@ -1,12 +1,13 @@
 /**
- * Builds the two kernel modules from `assembly/`: `build/kernels.relaxed.wasm` (SIMD + relaxed SIMD)
- * and `build/kernels.simd.wasm` (plain SIMD, the fallback), then writes `runtime/backend/bindings/`
+ * Builds the kernel modules from `assembly/`: `build/kernels.relaxed.wasm` (SIMD + relaxed SIMD),
+ * `build/kernels.simd.wasm` (plain SIMD, the fallback) and `build/kernels.relaxed-threads.wasm`
+ * (the relaxed build on an imported shared memory, for the thread pool), then writes `runtime/backend/bindings/`
  * (the TypeScript contract, generated from the compiler's declarations; see kernel_bindings.ts).
  * Skips a target whose output is newer than every source file. `--check` rebuilds both with
  * warnings treated as errors and fails when the bindings on disk differ from generated ones.
  */
 import { main as asc } from "assemblyscript/asc";
-import { generateBindings } from "./kernel_bindings.ts";
+import { generateBindings, parseDeclarations } from "./kernel_bindings.ts";
 
 const root = new URL("../", import.meta.url);
 const strict = Deno.args.includes("--check");
@@ -34,7 +35,7 @@ const sourcesTime = Math.max(
   await outputTime(new URL("asconfig.json", root)),
 );
 
-for (const target of ["relaxed", "simd"]) {
+for (const target of ["relaxed", "simd", "relaxed-threads"]) {
   const out = new URL(`build/kernels.${target}.wasm`, root);
   const declarations = new URL(`build/kernels.${target}.d.ts`, root);
   const upToDate = Math.min(await outputTime(out), await outputTime(declarations)) > sourcesTime;
@@ -84,10 +85,15 @@ const generated = generateBindings(
   await WebAssembly.compile(await Deno.readFile(new URL("build/kernels.simd.wasm", root))),
   (family) => Deno.readTextFileSync(new URL(`assembly/${family}.ts`, root)),
 );
-const relaxedDeclarations = await Deno.readTextFile(new URL("build/kernels.relaxed.d.ts", root));
-if (relaxedDeclarations !== await Deno.readTextFile(new URL("build/kernels.simd.d.ts", root))) {
-  console.error("build_wasm: the relaxed and plain SIMD builds export different functions");
-  Deno.exit(1);
+const declarationsOf = async (target: string) =>
+  JSON.stringify(
+    parseDeclarations(await Deno.readTextFile(new URL(`build/kernels.${target}.d.ts`, root))),
+  );
+for (const target of ["relaxed", "relaxed-threads"]) {
+  if (await declarationsOf(target) !== await declarationsOf("simd")) {
+    console.error(`build_wasm: the ${target} and plain SIMD builds export different functions`);
+    Deno.exit(1);
+  }
 }
 const stale: string[] = [];
 await Deno.mkdir(bindingsDir, { recursive: true });

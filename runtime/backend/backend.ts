@@ -15,20 +15,35 @@ const SCRATCH_SLOTS = 4;
 export class Backend {
   readonly allocator: Allocator;
   readonly build: KernelBuild;
-  private buffer: ArrayBuffer;
+  private buffer: ArrayBufferLike;
   private f32View: Float32Array;
   private i32View: Int32Array;
   private readonly scratch: number;
   private workspacePtr = 0;
   private workspaceBytes = 0;
 
-  constructor(readonly k: KernelExports) {
+  /**
+   * `k`: the instantiated exports; `module`: the compiled module they came from (workers of a
+   * thread pool instantiate it again on the same shared memory).
+   */
+  constructor(readonly k: KernelExports, readonly module: WebAssembly.Module | null = null) {
     this.allocator = new Allocator(k.memory, k.heapBase());
     this.build = k.isRelaxedBuild() ? "relaxed" : "simd";
     this.scratch = this.allocator.alloc(SCRATCH_INTS * SCRATCH_SLOTS * 4);
     this.buffer = k.memory.buffer;
     this.f32View = new Float32Array(this.buffer);
     this.i32View = new Int32Array(this.buffer);
+  }
+
+  /** Bytes of the GEMM workspace now held (0 before the first GEMM). */
+  get workspaceSize(): number {
+    return this.workspaceBytes;
+  }
+
+  /** True when linear memory is shared (the threads build), so workers can join it. */
+  get sharedMemory(): boolean {
+    return typeof SharedArrayBuffer !== "undefined" &&
+      this.k.memory.buffer instanceof SharedArrayBuffer;
   }
 
   /** A Float32Array over all of linear memory (valid until the next allocation). */
@@ -91,7 +106,7 @@ let current: Backend | null = null;
 
 /** Makes a compiled kernel module the backend of this process (once; later calls are ignored). */
 export function initBackend(module: WebAssembly.Module): Backend {
-  if (current === null) current = new Backend(instantiateKernels(module));
+  if (current === null) current = new Backend(instantiateKernels(module), module);
   return current;
 }
 

@@ -36,14 +36,26 @@ export function preferredBuild(): KernelBuild {
   return supportsRelaxedSimd() ? "relaxed" : "simd";
 }
 
-/** URL of a build's .wasm file in this checkout (`deno task build` writes it). */
-export function kernelFileUrl(build: KernelBuild): URL {
-  return new URL(`../../build/kernels.${build}.wasm`, import.meta.url);
+/**
+ * URL of a build's .wasm file in this checkout (`deno task build` writes it); `threads` gives the
+ * relaxed build on an imported shared memory (`kernels.relaxed-threads.wasm`).
+ */
+export function kernelFileUrl(build: KernelBuild, threads = false): URL {
+  if (threads && build !== "relaxed") {
+    throw new Error(
+      `edgegrad: threads need the relaxed-SIMD build; this engine or EDGEGRAD_BUILD chose "${build}"`,
+    );
+  }
+  const name = threads ? "relaxed-threads" : build;
+  return new URL(`../../build/kernels.${name}.wasm`, import.meta.url);
 }
 
 /** Compiles a build's .wasm file from this checkout (Deno only). */
-export async function compileKernelFile(build: KernelBuild): Promise<WebAssembly.Module> {
-  const url = kernelFileUrl(build);
+export async function compileKernelFile(
+  build: KernelBuild,
+  threads = false,
+): Promise<WebAssembly.Module> {
+  const url = kernelFileUrl(build, threads);
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(url);
@@ -56,8 +68,35 @@ export async function compileKernelFile(build: KernelBuild): Promise<WebAssembly
   return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
 }
 
-/** Instantiates a compiled kernel module; the module imports nothing. */
-export function instantiateKernels(module: WebAssembly.Module): KernelExports {
-  const instance = new WebAssembly.Instance(module, {});
+/** Pages (64 KiB) a shared kernel memory starts with, and the most it may grow to (4 GiB). */
+const SHARED_INITIAL_PAGES = 256;
+const SHARED_MAXIMUM_PAGES = 65536;
+
+/** True when the module imports its memory (the threads build), so threads can share it. */
+export function importsMemory(module: WebAssembly.Module): boolean {
+  return WebAssembly.Module.imports(module).some((i) => i.kind === "memory");
+}
+
+/** A new shared memory for the threads build. */
+export function sharedKernelMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({
+    initial: SHARED_INITIAL_PAGES,
+    maximum: SHARED_MAXIMUM_PAGES,
+    shared: true,
+  });
+}
+
+/**
+ * Instantiates a compiled kernel module. The plain builds import nothing; the threads build
+ * imports `env.memory`: `memory` when given (a worker joining the pool), else a new shared one.
+ */
+export function instantiateKernels(
+  module: WebAssembly.Module,
+  memory?: WebAssembly.Memory,
+): KernelExports {
+  const imports: WebAssembly.Imports = importsMemory(module)
+    ? { env: { memory: memory ?? sharedKernelMemory() } }
+    : {};
+  const instance = new WebAssembly.Instance(module, imports);
   return instance.exports as unknown as KernelExports;
 }

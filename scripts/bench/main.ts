@@ -12,6 +12,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   serve: async () => (await import("./serve.ts")).benchServe(),
   onnx: async () => (await import("./onnx.ts")).benchOnnx(),
   seq: async () => (await import("./seq.ts")).benchSeq(),
+  threads: async () => (await import("./threads.ts")).benchThreads(),
 };
 
 const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benchmarks);

@@ -88,7 +88,8 @@ export function timeSteps(
 
 // --- ours ---------------------------------------------------------------------------------------
 
-function oursW2(): Timing {
+/** W2 on our side (exported for the thread benchmark). */
+export function oursW2(): Timing {
   manualSeed(0);
   const dataset = new TensorDataset(
     randn([DATASET_SIZE, 1, 28, 28]),
@@ -114,7 +115,8 @@ function pool(make: (i: number) => Tensor[]): Tensor[][] {
   return Array.from({ length: POOL }, (_, i) => keep(make(i)));
 }
 
-function oursW3(): Timing {
+/** W3 on our side. */
+export function oursW3(): Timing {
   manualSeed(0);
   const batches = pool((i) => [
     randn([64, 1, 28, 28]),
@@ -134,7 +136,8 @@ function oursW3(): Timing {
   return timing;
 }
 
-function oursW4(): Timing & { liveFlat: boolean } {
+/** W4 on our side. */
+export function oursW4(): Timing & { liveFlat: boolean } {
   manualSeed(0);
   const batches = pool(() => [scope(() => F.tanh(randn([64, 1, 28, 28])))]);
   const gan = new Dcgan();
