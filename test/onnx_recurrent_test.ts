@@ -65,7 +65,7 @@ function swap01(data: number[], a: number, b: number, c: number): number[] {
   return out;
 }
 
-function nodeInputs(c: Case, names: Set<string>): string[] {
+function nodeInputs(names: Set<string>): string[] {
   const order = ["X", "W", "R", "B", "sequence_lens", "initial_h", "initial_c", "P"];
   const inputs = order.map((n) => (names.has(n) ? n : ""));
   while (inputs[inputs.length - 1] === "") inputs.pop();
@@ -87,7 +87,7 @@ function model(c: Case, output: Output, batchFirst = false): Uint8Array {
     opset: 14,
     nodes: [{
       op: c.op,
-      inputs: nodeInputs(c, names),
+      inputs: nodeInputs(names),
       outputs,
       attributes: { ...c.attributes, hidden_size: HIDDEN, ...(batchFirst ? { layout: 1 } : {}) },
     }],
@@ -191,7 +191,7 @@ function gradModel(op: Op, attributes: Record<string, AttributeValue>) {
     opset: 14,
     nodes: [{
       op,
-      inputs: nodeInputs({ name: "", op, attributes }, new Set(names)),
+      inputs: nodeInputs(new Set(names)),
       outputs: op === "LSTM" ? ["Y", "Y_h", "Y_c"] : ["Y", "Y_h"],
       attributes: { ...attributes, hidden_size: h },
     }],
