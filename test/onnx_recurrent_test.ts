@@ -232,6 +232,11 @@ Deno.test("ONNX recurrent ops refuse unsupported forms at load, naming the attri
       /attribute 'activations' = HardSigmoid \(Sigmoid, Tanh and Relu are supported\)/,
     ],
     [
+      // A name that is a property of every object is still not an activation.
+      { name: "", op: "RNN", attributes: { activations: { strings: ["constructor"] } } },
+      /attribute 'activations' = constructor \(Sigmoid, Tanh and Relu are supported\)/,
+    ],
+    [
       { name: "", op: "GRU", attributes: { activation_alpha: { floats: [1, 1] } } },
       /attribute 'activation_alpha'/,
     ],

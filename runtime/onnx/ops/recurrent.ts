@@ -62,7 +62,7 @@ function check(kind: Kind) {
       if (names.length !== expected) {
         return `attribute 'activations' has ${names.length} names, expected ${expected}`;
       }
-      const bad = names.filter((n) => !(n in ACTIVATIONS));
+      const bad = names.filter((n) => !Object.hasOwn(ACTIVATIONS, n));
       if (bad.length > 0) {
         return `attribute 'activations' = ${bad.join(", ")} (Sigmoid, Tanh and Relu are supported)`;
       }
