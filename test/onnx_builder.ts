@@ -6,8 +6,14 @@ import protobuf from "protobufjs/minimal.js";
 
 type Writer = protobuf.Writer;
 
-/** An attribute value: number (INT unless `float`), list of ints, or float list. */
-export type AttributeValue = number | number[] | { float: number } | { floats: number[] } | string;
+/** An attribute value: number (INT unless `float`), list of ints, float list or string list. */
+export type AttributeValue =
+  | number
+  | number[]
+  | { float: number }
+  | { floats: number[] }
+  | { strings: string[] }
+  | string;
 
 /** A node of the graph. */
 export interface NodeSpec {
@@ -77,6 +83,9 @@ function attribute(w: Writer, name: string, value: AttributeValue): void {
     else if (Array.isArray(value)) {
       for (const v of value) w.uint32(64).int64(v);
       w.uint32(160).int32(7);
+    } else if ("strings" in value) {
+      for (const v of value.strings) w.uint32(74).string(v);
+      w.uint32(160).int32(8);
     } else if ("float" in value) w.uint32(21).float(value.float).uint32(160).int32(1);
     else {
       for (const v of value.floats) w.uint32(61).float(v);

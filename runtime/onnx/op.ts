@@ -51,6 +51,10 @@ export class Attributes {
   floats(name: string): number[] | undefined {
     return this.get(name, AttributeType.FLOATS)?.floats;
   }
+  /** A STRINGS attribute (undefined when absent). */
+  strings(name: string): string[] | undefined {
+    return this.get(name, AttributeType.STRINGS)?.strings.map((bytes) => text(bytes));
+  }
   /** A TENSOR attribute as a value (undefined when absent). */
   tensor(name: string): Value | undefined {
     const a = this.get(name, AttributeType.TENSOR);

@@ -123,8 +123,6 @@ function encoder(): nn.Module {
   );
 }
 
-const RECURRENT_IMPORT = "edgegrad's ONNX import has no LSTM, GRU or RNN op yet";
-
 const images = (shape: number[]) => (batch: number) => rand([batch, ...shape]);
 
 /** The export cases, each seeded. */
@@ -180,7 +178,6 @@ export const EXPORT_CASES: ExportCase[] = [
     build: lstmTagger,
     inputShape: [7, 6],
     input: (batch) => randn([batch, 7, 6]),
-    noReload: RECURRENT_IMPORT,
   },
   {
     name: "gru_rnn_opset13",
@@ -188,7 +185,6 @@ export const EXPORT_CASES: ExportCase[] = [
     inputShape: [7, 6],
     opset: 13,
     input: (batch) => randn([batch, 7, 6]),
-    noReload: RECURRENT_IMPORT,
   },
 ];
 

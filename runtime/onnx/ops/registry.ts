@@ -4,6 +4,7 @@ import { activationOps } from "./activation.ts";
 import { elementwiseOps } from "./elementwise.ts";
 import { lossOps } from "./loss.ts";
 import { nnOps } from "./nn.ts";
+import { recurrentOps } from "./recurrent.ts";
 import { reduceOps } from "./reduce.ts";
 import { shapeOps } from "./shape.ts";
 
@@ -14,5 +15,6 @@ export const OPS: OpTable = {
   ...nnOps,
   ...lossOps,
   ...reduceOps,
+  ...recurrentOps,
   ...shapeOps,
 };
