@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { io, noGrad, randn, tensor } from "../runtime/mod.ts";
 import { buildModel, type ModelSpec } from "./onnx_builder.ts";
 import { assertClose } from "./helpers.ts";
+import { onnxReady } from "../runtime/onnx/protobuf.ts";
+
+// The ONNX reader and writer load protobufjs on first use; the synchronous calls below need it.
+await onnxReady();
 
 const FIXTURES = new URL("./fixtures/onnx/", import.meta.url).pathname;
 

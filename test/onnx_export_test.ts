@@ -3,6 +3,10 @@ import { io, nn, noGrad, type Tensor } from "../runtime/mod.ts";
 import { buildCase, EXPORT_CASES } from "./cases/onnx_export_models.ts";
 import { checkModels, ortRun, skipChecker } from "./onnx_peers.ts";
 import { assertClose } from "./helpers.ts";
+import { onnxReady } from "../runtime/onnx/protobuf.ts";
+
+// The ONNX reader and writer load protobufjs on first use; the synchronous calls below need it.
+await onnxReady();
 
 const BATCH = 3;
 

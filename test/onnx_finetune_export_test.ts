@@ -5,6 +5,10 @@ import { tensorValue } from "../runtime/onnx/tensor_data.ts";
 import { asTensor, numbers } from "../runtime/onnx/value.ts";
 import { checkModels, ortRun, skipChecker } from "./onnx_peers.ts";
 import { assertClose, values } from "./helpers.ts";
+import { onnxReady } from "../runtime/onnx/protobuf.ts";
+
+// The ONNX reader and writer load protobufjs on first use; the synchronous calls below need it.
+await onnxReady();
 
 const FIXTURES = new URL("./fixtures/onnx/", import.meta.url).pathname;
 

@@ -4,6 +4,10 @@ import { decodeTensorProto } from "../runtime/onnx/proto.ts";
 import { tensorValue } from "../runtime/onnx/tensor_data.ts";
 import { asTensor, numbers } from "../runtime/onnx/value.ts";
 import { assertClose } from "./helpers.ts";
+import { onnxReady } from "../runtime/onnx/protobuf.ts";
+
+// The ONNX reader and writer load protobufjs on first use; the synchronous calls below need it.
+await onnxReady();
 
 const FIXTURES = new URL("./fixtures/onnx/", import.meta.url).pathname;
 

@@ -3,6 +3,10 @@ import { F, gradcheck, io, noGrad, type Tensor, tensor } from "../runtime/mod.ts
 import { type AttributeValue, buildModel, type InitializerSpec } from "./onnx_builder.ts";
 import { ortRun } from "./onnx_peers.ts";
 import { assertClose } from "./helpers.ts";
+import { onnxReady } from "../runtime/onnx/protobuf.ts";
+
+// The ONNX reader and writer load protobufjs on first use; the synchronous calls below need it.
+await onnxReady();
 
 type Op = "LSTM" | "GRU" | "RNN";
 type Output = "Y" | "Y_h" | "Y_c";

@@ -54,6 +54,7 @@ export {
   onnxFromBytes,
   OnnxImportError,
   OnnxModule,
+  onnxReady,
   type OnnxTensorInfo,
   onnxToBytes,
   registerOnnxContainer,

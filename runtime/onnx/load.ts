@@ -3,6 +3,7 @@
  * in side files (ONNX external data) are read from beside the model, or from `externalData`
  * when the model comes as bytes.
  */
+import { onnxReady } from "./protobuf.ts";
 import { type PathLike, pathString, readFileNamed } from "../io/files.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
 import { decodeModel } from "./proto.ts";
@@ -82,6 +83,7 @@ export async function loadOnnx(
   options: LoadOnnxOptions = {},
 ): Promise<OnnxModule> {
   checkOptions("loadOnnx", options, KEYS);
+  await onnxReady();
   if (pathOrBytes instanceof Uint8Array) return onnxFromBytes(pathOrBytes, options);
   const path = pathString(pathOrBytes);
   const bytes = await readFileNamed(path, "ONNX model");

@@ -10,6 +10,7 @@ export { loadOnnx, type LoadOnnxOptions, onnxFromBytes } from "./load.ts";
 export { OnnxModule, type OnnxTensorInfo } from "./module.ts";
 export { MAX_OPSET, MIN_OPSET, OnnxImportError } from "./graph.ts";
 export { OnnxFormatError } from "./proto.ts";
+export { onnxReady } from "./protobuf.ts";
 export { MAX_ELEMENTS, OnnxDataError } from "./tensor_data.ts";
 export { OPS as ONNX_OPS } from "./ops/registry.ts";
 export {

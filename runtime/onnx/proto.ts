@@ -4,9 +4,10 @@
  * numbers follow onnx.proto (ONNX 1.12). Bulk numeric fields (`raw_data`, packed `float_data`)
  * stay views of the file's bytes: no element is touched here.
  */
-import protobuf from "protobufjs/minimal.js";
+import type protobufModule from "protobufjs/minimal.js";
+import { protobuf } from "./protobuf.ts";
 
-type Reader = protobuf.Reader;
+type Reader = protobufModule.Reader;
 
 /** Raised for bytes that are not a well-formed ONNX model; says where decoding stopped. */
 export class OnnxFormatError extends Error {
@@ -126,7 +127,7 @@ function uint64(reader: Reader): number {
 
 /** A length-delimited sub-message: a reader over its bytes (protobufjs's bytes() is a view). */
 function sub(reader: Reader): Reader {
-  return protobuf.Reader.create(reader.bytes());
+  return protobuf().Reader.create(reader.bytes());
 }
 
 /** Repeated int64 in packed or unpacked form. */
@@ -478,7 +479,7 @@ function decodeGraph(reader: Reader, depth: number): GraphProto {
 /** Runs a decoder, turning protobufjs's range errors into one clear OnnxFormatError. */
 function decoding<T>(what: string, bytes: Uint8Array, decode: (reader: Reader) => T): T {
   try {
-    return decode(protobuf.Reader.create(bytes));
+    return decode(protobuf().Reader.create(bytes));
   } catch (error) {
     if (error instanceof OnnxFormatError) {
       throw new OnnxFormatError(`${what}: ${error.message} (truncated or not ONNX?)`);

@@ -11,6 +11,10 @@ import * as ort from "onnxruntime-web";
 import { fileURLToPath } from "node:url";
 import { io, manualSeed, noGrad, tensor } from "../../runtime/mod.ts";
 import { cnn } from "../examples/mnist_cnn.ts";
+import { onnxReady } from "../../runtime/onnx/protobuf.ts";
+
+// The ONNX reader and writer load protobufjs on first use; the synchronous calls below need it.
+await onnxReady();
 
 ort.env.wasm.numThreads = 1;
 

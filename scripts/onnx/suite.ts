@@ -9,6 +9,10 @@ import { onnxFromBytes, OnnxImportError } from "../../runtime/onnx/mod.ts";
 import { decodeModel, decodeTensorProto } from "../../runtime/onnx/proto.ts";
 import { tensorValue } from "../../runtime/onnx/tensor_data.ts";
 import { numbers, type Value } from "../../runtime/onnx/value.ts";
+import { onnxReady } from "../../runtime/onnx/protobuf.ts";
+
+// The ONNX reader and writer load protobufjs on first use; the synchronous calls below need it.
+await onnxReady();
 
 /** Where apt puts the suite. */
 export const SUITE_ROOT = "/usr/share/libonnx-testdata/data";

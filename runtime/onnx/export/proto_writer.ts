@@ -4,7 +4,8 @@
  * decoded model can be written back and a built one written the same way. Field numbers follow
  * onnx.proto (ONNX 1.12). Repeated integers are written unpacked, as onnx's own writer does.
  */
-import protobuf from "protobufjs/minimal.js";
+import type protobufModule from "protobufjs/minimal.js";
+import { protobuf } from "../protobuf.ts";
 import {
   type AttributeProto,
   AttributeType,
@@ -15,7 +16,7 @@ import {
   type ValueInfo,
 } from "../proto.ts";
 
-type Writer = protobuf.Writer;
+type Writer = protobufModule.Writer;
 
 const WIRE_VARINT = 0, WIRE_I32 = 5, WIRE_LEN = 2;
 
@@ -177,7 +178,7 @@ export function encodeModel(model: ModelProto): Uint8Array {
   if (model.graph.sparseInitializers > 0) {
     throw new Error("encodeModel: sparse initializers are not kept by the encoder");
   }
-  const w = protobuf.Writer.create();
+  const w = protobuf().Writer.create();
   tag(w, 1, WIRE_VARINT).int64(model.irVersion);
   string(w, 2, model.producerName);
   message(w, 7, (w) => writeGraph(w, model.graph));

@@ -1,4 +1,5 @@
 /** `saveOnnx`: writes a model to an `.onnx` file. */
+import { onnxReady } from "../protobuf.ts";
 import type { Module } from "../../nn/module.ts";
 import { type PathLike, writeFileAtomic } from "../../io/files.ts";
 import { onnxToBytes, type SaveOnnxOptions } from "./bytes.ts";
@@ -22,5 +23,6 @@ export async function saveOnnx(
   path: PathLike,
   options: SaveOnnxOptions = {},
 ): Promise<void> {
+  await onnxReady();
   await writeFileAtomic(path, onnxToBytes(module, options));
 }
