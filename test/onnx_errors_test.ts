@@ -175,3 +175,23 @@ Deno.test("ONNX: shape arithmetic on INT64 constants is folded at load (Shape of
   const model = io.onnxFromBytes(bytes);
   assert.deepEqual(model(randn([2, 3, 2])).shape, [2, 6]);
 });
+
+Deno.test("onnxFromBytes before the ONNX reader is loaded says how to load it", async () => {
+  // A fresh process: this file has loaded protobufjs already.
+  const runtime = new URL("../runtime/mod.ts", import.meta.url).href;
+  const code = `import { io } from "${runtime}";
+try { io.onnxFromBytes(new Uint8Array([8, 7])); console.log("no error"); }
+catch (e) { console.log(e.message); }
+await io.onnxReady();
+try { io.onnxFromBytes(new Uint8Array([8, 7])); } catch (e) { console.log(e.name); }`;
+  const { stdout, success } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", new URL("../deno.json", import.meta.url).pathname, code],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assert.ok(success);
+  const lines = new TextDecoder().decode(stdout).trim().split("\n");
+  assert.match(lines[0], /the ONNX reader is not loaded yet; .*await io.onnxReady\(\)/);
+  assert.notEqual(lines[1], undefined);
+  assert.doesNotMatch(lines[1], /not loaded yet/);
+});
