@@ -201,7 +201,10 @@ function powScalar(x: usize, out: usize, n: i32, alpha: f32): void {
   else unaryScalarLoop(UnaryOp.PowScalar, x, out, n, alpha, 0);
 }
 
-/** out[i] = f(x[i]; alpha, beta) for i < n, for the UnaryOp code `op`. out may alias x. */
+/**
+ * out[i] = f(x[i]; alpha, beta) for i < n, for the UnaryOp code `op`. out may alias x.
+ * @splitElements n: x, out
+ */
 export function unaryF32(op: i32, x: usize, out: usize, n: i32, alpha: f32, beta: f32): void {
   switch (op) {
     case UnaryOp.Copy: memory.copy(out, x, <usize>n << 2); break;

@@ -1,6 +1,9 @@
 // Fills, ranges, dtype casts and the finiteness scan, plus the module's two facts about itself.
 
-/** out[i] = value for i < n. */
+/**
+ * out[i] = value for i < n.
+ * @splitElements n: out
+ */
 export function fillF32(out: usize, n: i32, value: f32): void {
   const v = f32x4.splat(value);
   let i = 0;
@@ -13,7 +16,10 @@ export function arangeF32(out: usize, n: i32, start: f64, step: f64): void {
   for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>(start + <f64>i * step));
 }
 
-/** out[i] = f32(x[i]) for the i32 array x, i < n. */
+/**
+ * out[i] = f32(x[i]) for the i32 array x, i < n.
+ * @splitElements n: x, out
+ */
 export function castI32ToF32(x: usize, out: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -26,7 +32,10 @@ export function castI32ToF32(x: usize, out: usize, n: i32): void {
   }
 }
 
-/** out[i] = i32(trunc(x[i])) for the f32 array x, i < n; saturates out of range, NaN gives 0. */
+/**
+ * out[i] = i32(trunc(x[i])) for the f32 array x, i < n; saturates out of range, NaN gives 0.
+ * @splitElements n: x, out
+ */
 export function castF32ToI32(x: usize, out: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {

@@ -232,6 +232,7 @@ export function batchNormBackwardF32(
 /**
  * Dropout's mask from uniform draws in [0, 1): mask[i] = uniform[i] ≥ p ? scale : 0, i < n, so an
  * element survives with probability 1 − p (mask may be uniform itself, for an in-place update).
+ * @splitElements n: uniform, mask
  */
 export function dropoutMaskF32(uniform: usize, mask: usize, n: i32, p: f32, scale: f32): void {
   const pV = f32x4.splat(p);

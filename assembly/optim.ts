@@ -68,6 +68,7 @@ import { madd } from "./vector";
  * with momentum ≠ 0, buf = firstStep ? g' : momentum·buf + (1 − dampening)·g' and the direction is
  * nesterov ? g' + momentum·buf : buf (without momentum, g' itself; buf is then unused);
  * p −= lr·direction.
+ * @splitElements n: param, grad, momentumBuffer
  */
 export function sgdStepF32(
   param: usize, grad: usize, momentumBuffer: usize, n: i32,
@@ -188,6 +189,7 @@ export function sgdStepF32(
  * v = β2·v + (1−β2)·g²; p −= lr · (m / biasCorrection1) / (sqrt(v / biasCorrection2) + eps),
  * evaluated as torch does: p −= (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + eps).
  * biasCorrection1 = 1 − β1^t and biasCorrection2 = 1 − β2^t for step t ≥ 1.
+ * @splitElements n: param, grad, m, v
  */
 export function adamStepF32(
   param: usize, grad: usize, m: usize, v: usize, n: i32,
@@ -204,6 +206,7 @@ export function adamStepF32(
  * adamStepF32 with AMSGrad (torch.optim.Adam/AdamW amsgrad=True): after the moments,
  * vMax = max(vMax, v), and vMax takes v's place in the denominator:
  * p −= (lr / bc1) · m / (sqrt(vMax) / sqrt(bc2) + eps).
+ * @splitElements n: param, grad, m, v, vMax
  */
 export function adamAmsgradStepF32(
   param: usize, grad: usize, m: usize, v: usize, vMax: usize, n: i32,
@@ -315,6 +318,7 @@ export function adamAmsgradStepF32(
  * s = α·s + (1 − α)·g'²; with centered ≠ 0, a = α·a + (1 − α)·g' and avg = sqrt(s − a²), else
  * avg = sqrt(s); avg += eps. With momentum > 0, buf = momentum·buf + g'/avg and p −= lr·buf;
  * without, p −= lr·g'/avg. gradAvg is read only when centered, momentumBuffer only with momentum.
+ * @splitElements n: param, grad, squareAvg, gradAvg, momentumBuffer
  */
 export function rmspropStepF32(
   param: usize, grad: usize, squareAvg: usize, gradAvg: usize, momentumBuffer: usize, n: i32,
@@ -371,6 +375,7 @@ export function rmspropStepF32(
  * PyTorch Adagrad for one parameter of n elements at step t ≥ 1: g' = g + weightDecay·p (when
  * weightDecay ≠ 0); sum += g'²; p −= clr·g' / (sqrt(sum) + eps) with the decayed rate
  * clr = lr / (1 + (t − 1)·lrDecay).
+ * @splitElements n: param, grad, sum
  */
 export function adagradStepF32(
   param: usize, grad: usize, sum: usize, n: i32,

@@ -7,6 +7,15 @@
  * point reads. `build_wasm.ts` writes the files; `build_wasm.ts --check` fails when they differ.
  */
 
+/**
+ * An elementwise kernel's split: the position of its element count and of the pointers that
+ * advance 4 bytes per element (`@splitElements n: x, out` in its doc comment).
+ */
+export interface ElementSplit {
+  count: number;
+  pointers: number[];
+}
+
 /** One parameter of an exported kernel: its name, its TypeScript type and its wasm type. */
 export interface KernelParam {
   name: string;
@@ -158,6 +167,20 @@ export function kernelRange(fn: KernelFunction, doc: string[]): KernelRange | nu
   return null;
 }
 
+/** The element split a kernel's `@splitElements n: a, b` tag declares, or null. */
+export function elementSplit(fn: KernelFunction, doc: string[]): ElementSplit | null {
+  const tag = /@splitElements (\w+): ([\w, ]+)/.exec(doc.join("\n"));
+  if (tag === null) return null;
+  const position = (name: string) => {
+    const i = fn.params.findIndex((p) => p.name === name);
+    if (i < 0) {
+      throw new Error(`kernel_bindings: ${fn.name}'s @splitElements names no parameter ${name}`);
+    }
+    return i;
+  };
+  return { count: position(tag[1]), pointers: tag[2].split(",").map((n) => position(n.trim())) };
+}
+
 function comment(lines: string[], indent: string): string {
   if (lines.length === 0) return "";
   if (lines.length === 1) return `${indent}/** ${lines[0]} */\n`;
@@ -211,7 +234,11 @@ export function renderFamily(
 }
 
 /** The generated `mod.ts`: `KernelExports` joining every family, and the split-range table. */
-export function renderIndex(families: string[], ranges: Map<string, KernelRange>): string {
+export function renderIndex(
+  families: string[],
+  ranges: Map<string, KernelRange>,
+  elements: Map<string, ElementSplit> = new Map(),
+): string {
   let text = GENERATED_NOTE("assembly/index.ts") + "\n";
   for (const family of families) {
     text += `import type { ${interfaceName(family)} } from "./${family}.ts";\n`;
@@ -242,6 +269,20 @@ export function renderIndex(families: string[], ranges: Map<string, KernelRange>
     text += `  ${name}: { start: ${r.start}, end: ${r.end}, multipleOf: ${r.multipleOf}, ` +
       `workspace: ${r.workspace} },\n`;
   }
+  text += "};\n\n";
+  text += comment([
+    "An elementwise kernel's split: the position of its element count and of the pointers that",
+    "advance 4 bytes per element (0, meaning none, stays 0). Split points at multiples of 16",
+    "elements keep every element on the same SIMD or tail path, so the bits do not change.",
+  ], "");
+  text +=
+    "export interface ElementSplit {\n  count: number;\n  pointers: readonly number[];\n}\n\n";
+  text += "/** The element split of every elementwise kernel that declares one. */\n";
+  text +=
+    "export const KERNEL_ELEMENT_SPLITS: Readonly<Partial<Record<keyof KernelExports, ElementSplit>>> = {\n";
+  for (const [name, e] of elements) {
+    text += `  ${name}: { count: ${e.count}, pointers: [${e.pointers.join(", ")}] },\n`;
+  }
   text += "};\n";
   return text;
 }
@@ -267,6 +308,7 @@ export function generateBindings(
   const families = [...new Set(declarations.map((d) => d.family))];
   const files = new Map<string, string>();
   const ranges = new Map<string, KernelRange>();
+  const elements = new Map<string, ElementSplit>();
   for (const family of families) {
     const docs = sourceDocs(readSource(family));
     const own = declarations.filter((d) => d.family === family);
@@ -275,8 +317,10 @@ export function generateBindings(
       if (fn.kind !== "function") continue;
       const range = kernelRange(fn, docs.exports.get(fn.name) ?? []);
       if (range !== null) ranges.set(fn.name, range);
+      const split = elementSplit(fn, docs.exports.get(fn.name) ?? []);
+      if (split !== null) elements.set(fn.name, split);
     }
   }
-  files.set("mod.ts", renderIndex(families, ranges));
+  files.set("mod.ts", renderIndex(families, ranges, elements));
   return files;
 }

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { F, manualSeed, nn, optim, randn, scope, type Tensor, tensor } from "../runtime/mod.ts";
 import { type Dispatcher, type KernelName, setDispatcher } from "../runtime/backend/dispatch.ts";
-import type { KernelRange } from "../runtime/backend/bindings/mod.ts";
+import type { ElementSplit, KernelRange } from "../runtime/backend/bindings/mod.ts";
 
 /** Runs `fn` with `dispatcher` installed, restoring the previous one after. */
 function withDispatcher<T>(dispatcher: Dispatcher, fn: () => T): T {
@@ -19,8 +19,23 @@ function withDispatcher<T>(dispatcher: Dispatcher, fn: () => T): T {
 /** Splits every call with a split range into `parts` calls over consecutive slices, in order. */
 function splitting(parts: number, seen: Map<string, number>): Dispatcher {
   return {
-    run(name, args, range: KernelRange | undefined, direct) {
+    run(name, args, range: KernelRange | undefined, direct, elements?: ElementSplit) {
       seen.set(name, (seen.get(name) ?? 0) + 1);
+      if (range === undefined && elements !== undefined) {
+        // Elementwise: slices of whole multiples of 16 elements, pointers (not 0) advanced.
+        const n = args[elements.count];
+        const step = Math.ceil(n / parts / 16) * 16;
+        if (step <= 0) return direct(args);
+        let result: number | void = undefined;
+        for (let from = 0; from < n; from += step) {
+          const slice = [...args];
+          for (const p of elements.pointers) if (slice[p] !== 0) slice[p] += from * 4;
+          slice[elements.count] = Math.min(step, n - from);
+          result = direct(slice);
+        }
+        seen.set(`${name} split`, (seen.get(`${name} split`) ?? 0) + 1);
+        return result;
+      }
       if (range === undefined) return direct(args);
       const start = args[range.start];
       const end = args[range.end];
@@ -108,6 +123,7 @@ Deno.test("splitting every kernel call by its range gives the bits of whole call
     assert.equal(split.length, whole.length);
     split.forEach((values, i) => assert.deepEqual(values, whole[i], `tensor ${i}, ${parts} parts`));
     assert.ok((seen.get("gemm") ?? 0) > 0 && (seen.get("col2imF32") ?? 0) > 0);
+    assert.ok((seen.get("unaryF32 split") ?? 0) > 0 && (seen.get("adamStepF32 split") ?? 0) > 0);
   }
 });
 

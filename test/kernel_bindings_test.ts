@@ -3,7 +3,7 @@
 // global, split ranges name real xStart/xEnd parameters, and the generator reads what it must.
 import assert from "node:assert/strict";
 import * as bindings from "../runtime/backend/bindings/mod.ts";
-import { KERNEL_RANGES } from "../runtime/backend/bindings/mod.ts";
+import { KERNEL_ELEMENT_SPLITS, KERNEL_RANGES } from "../runtime/backend/bindings/mod.ts";
 import { compileKernelFile, preferredBuild } from "../runtime/backend/module.ts";
 import { kernelRange, parseDeclarations, sourceDocs } from "../scripts/kernel_bindings.ts";
 
@@ -55,6 +55,19 @@ Deno.test("split ranges point at parameters named xStart and xEnd", () => {
     if (range.workspace >= 0) assert.equal(fn.params[range.workspace].name, "workspace");
   }
   assert.equal(KERNEL_RANGES.gemm?.multipleOf, 4, "gemm's @splitMultipleOf 4 is carried over");
+});
+
+Deno.test("element splits name an i32 count and usize pointers", () => {
+  const names = Object.keys(KERNEL_ELEMENT_SPLITS);
+  assert.ok(names.includes("unaryF32") && names.includes("adamStepF32"), names.join(", "));
+  for (const [name, split] of Object.entries(KERNEL_ELEMENT_SPLITS)) {
+    const fn = declarations.find((d) => d.kind === "function" && d.name === name);
+    assert.ok(fn && fn.kind === "function", name);
+    assert.equal(fn.params[split.count].wasmType, "i32", `${name}'s count`);
+    for (const p of split.pointers) {
+      assert.equal(fn.params[p].wasmType, "usize", `${name} param ${p}`);
+    }
+  }
 });
 
 Deno.test("the generator reads declarations, doc comments and ranges", () => {

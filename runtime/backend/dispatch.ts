@@ -6,7 +6,13 @@
  * disjoint slices, on this thread or on workers sharing the memory, without any op changing.
  */
 import { backend } from "./backend.ts";
-import { KERNEL_RANGES, type KernelExports, type KernelRange } from "./bindings/mod.ts";
+import {
+  type ElementSplit,
+  KERNEL_ELEMENT_SPLITS,
+  KERNEL_RANGES,
+  type KernelExports,
+  type KernelRange,
+} from "./bindings/mod.ts";
 
 /** The name of a kernel function of the module. */
 export type KernelName = {
@@ -24,8 +30,9 @@ export type DirectCall = (args: readonly number[]) => number | void;
 
 /**
  * Decides how kernel calls run. `run` gets the kernel's name, its arguments, its split range
- * (undefined for kernels without one) and `direct`, which runs the kernel on this thread for any
- * arguments (a sub-range, say); it returns what the kernel returns.
+ * (undefined for kernels without one), `direct`, which runs the kernel on this thread for any
+ * arguments (a sub-range, say), and an elementwise kernel's element split; it returns what the
+ * kernel returns.
  */
 export interface Dispatcher {
   run(
@@ -33,6 +40,7 @@ export interface Dispatcher {
     args: readonly number[],
     range: KernelRange | undefined,
     direct: DirectCall,
+    elements?: ElementSplit,
   ): number | void;
 }
 
@@ -54,10 +62,12 @@ export function currentDispatcher(): Dispatcher | null {
 export function callKernel<N extends KernelName>(name: N, ...args: KernelArgs<N>): KernelResult<N> {
   const fn = backend().k[name] as unknown as (...a: readonly number[]) => KernelResult<N>;
   if (dispatcher === null) return fn(...args);
+  const direct = (a: readonly number[]) => fn(...a) as number | void;
   return dispatcher.run(
     name,
     args,
     KERNEL_RANGES[name],
-    (a) => fn(...a) as number | void,
+    direct,
+    KERNEL_ELEMENT_SPLITS[name],
   ) as KernelResult<N>;
 }

@@ -13,6 +13,7 @@
 export interface ElementwiseExports {
   /**
    * out[i] = f(x[i]; alpha, beta) for i < n, for the UnaryOp code `op`. out may alias x.
+   * @splitElements n: x, out
    *
    * wasm: (op: i32, x: usize, out: usize, n: i32, alpha: f32, beta: f32) → void
    */

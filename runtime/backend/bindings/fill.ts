@@ -10,6 +10,7 @@
 export interface FillExports {
   /**
    * out[i] = value for i < n.
+   * @splitElements n: out
    *
    * wasm: (out: usize, n: i32, value: f32) → void
    */
@@ -22,12 +23,14 @@ export interface FillExports {
   arangeF32(out: number, n: number, start: number, step: number): void;
   /**
    * out[i] = f32(x[i]) for the i32 array x, i < n.
+   * @splitElements n: x, out
    *
    * wasm: (x: usize, out: usize, n: i32) → void
    */
   castI32ToF32(x: number, out: number, n: number): void;
   /**
    * out[i] = i32(trunc(x[i])) for the f32 array x, i < n; saturates out of range, NaN gives 0.
+   * @splitElements n: x, out
    *
    * wasm: (x: usize, out: usize, n: i32) → void
    */

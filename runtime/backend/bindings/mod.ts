@@ -80,3 +80,27 @@ export const KERNEL_RANGES: Readonly<Partial<Record<keyof KernelExports, KernelR
   batchNormForwardF32: { start: 10, end: 11, multipleOf: 1, workspace: -1 },
   batchNormBackwardF32: { start: 13, end: 14, multipleOf: 1, workspace: -1 },
 };
+
+/**
+ * An elementwise kernel's split: the position of its element count and of the pointers that
+ * advance 4 bytes per element (0, meaning none, stays 0). Split points at multiples of 16
+ * elements keep every element on the same SIMD or tail path, so the bits do not change.
+ */
+export interface ElementSplit {
+  count: number;
+  pointers: readonly number[];
+}
+
+/** The element split of every elementwise kernel that declares one. */
+export const KERNEL_ELEMENT_SPLITS: Readonly<Partial<Record<keyof KernelExports, ElementSplit>>> = {
+  fillF32: { count: 1, pointers: [0] },
+  castI32ToF32: { count: 2, pointers: [0, 1] },
+  castF32ToI32: { count: 2, pointers: [0, 1] },
+  unaryF32: { count: 3, pointers: [1, 2] },
+  sgdStepF32: { count: 3, pointers: [0, 1, 2] },
+  adamStepF32: { count: 4, pointers: [0, 1, 2, 3] },
+  adamAmsgradStepF32: { count: 5, pointers: [0, 1, 2, 3, 4] },
+  rmspropStepF32: { count: 5, pointers: [0, 1, 2, 3, 4] },
+  adagradStepF32: { count: 3, pointers: [0, 1, 2] },
+  dropoutMaskF32: { count: 2, pointers: [0, 1] },
+};

@@ -93,6 +93,7 @@ export interface NormExports {
   /**
    * Dropout's mask from uniform draws in [0, 1): mask[i] = uniform[i] ≥ p ? scale : 0, i < n, so an
    * element survives with probability 1 − p (mask may be uniform itself, for an in-place update).
+   * @splitElements n: uniform, mask
    *
    * wasm: (uniform: usize, mask: usize, n: i32, p: f32, scale: f32) → void
    */

@@ -15,6 +15,7 @@ export interface OptimExports {
    * with momentum ≠ 0, buf = firstStep ? g' : momentum·buf + (1 − dampening)·g' and the direction is
    * nesterov ? g' + momentum·buf : buf (without momentum, g' itself; buf is then unused);
    * p −= lr·direction.
+   * @splitElements n: param, grad, momentumBuffer
    *
    * wasm: (param: usize, grad: usize, momentumBuffer: usize, n: i32, lr: f64, momentum: f64,
    *   dampening: f64, weightDecay: f64, nesterov: i32, firstStep: i32) → void
@@ -37,6 +38,7 @@ export interface OptimExports {
    * v = β2·v + (1−β2)·g²; p −= lr · (m / biasCorrection1) / (sqrt(v / biasCorrection2) + eps),
    * evaluated as torch does: p −= (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + eps).
    * biasCorrection1 = 1 − β1^t and biasCorrection2 = 1 − β2^t for step t ≥ 1.
+   * @splitElements n: param, grad, m, v
    *
    * wasm: (param: usize, grad: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64,
    *   beta2: f64, eps: f64, weightDecay: f64, decoupled: i32, biasCorrection1: f64,
@@ -61,6 +63,7 @@ export interface OptimExports {
    * adamStepF32 with AMSGrad (torch.optim.Adam/AdamW amsgrad=True): after the moments,
    * vMax = max(vMax, v), and vMax takes v's place in the denominator:
    * p −= (lr / bc1) · m / (sqrt(vMax) / sqrt(bc2) + eps).
+   * @splitElements n: param, grad, m, v, vMax
    *
    * wasm: (param: usize, grad: usize, m: usize, v: usize, vMax: usize, n: i32, lr: f64,
    *   beta1: f64, beta2: f64, eps: f64, weightDecay: f64, decoupled: i32, biasCorrection1: f64,
@@ -87,6 +90,7 @@ export interface OptimExports {
    * s = α·s + (1 − α)·g'²; with centered ≠ 0, a = α·a + (1 − α)·g' and avg = sqrt(s − a²), else
    * avg = sqrt(s); avg += eps. With momentum > 0, buf = momentum·buf + g'/avg and p −= lr·buf;
    * without, p −= lr·g'/avg. gradAvg is read only when centered, momentumBuffer only with momentum.
+   * @splitElements n: param, grad, squareAvg, gradAvg, momentumBuffer
    *
    * wasm: (param: usize, grad: usize, squareAvg: usize, gradAvg: usize, momentumBuffer: usize,
    *   n: i32, lr: f64, alpha: f64, eps: f64, weightDecay: f64, momentum: f64,
@@ -110,6 +114,7 @@ export interface OptimExports {
    * PyTorch Adagrad for one parameter of n elements at step t ≥ 1: g' = g + weightDecay·p (when
    * weightDecay ≠ 0); sum += g'²; p −= clr·g' / (sqrt(sum) + eps) with the decayed rate
    * clr = lr / (1 + (t − 1)·lrDecay).
+   * @splitElements n: param, grad, sum
    *
    * wasm: (param: usize, grad: usize, sum: usize, n: i32, lr: f64, lrDecay: f64, eps: f64,
    *   weightDecay: f64, step: f64) → void

@@ -10,7 +10,7 @@
  * are ready. A kernel that fails in a worker fails the call in the caller with its message.
  */
 import { backend } from "../backend.ts";
-import type { KernelRange } from "../bindings/mod.ts";
+import type { ElementSplit, KernelRange } from "../bindings/mod.ts";
 import { type DirectCall, type Dispatcher, type KernelName, setDispatcher } from "../dispatch.ts";
 import {
   ARG_COUNT,
@@ -62,6 +62,60 @@ function workOf(name: KernelName, args: readonly number[], rows: number): number
     default:
       return rows;
   }
+}
+
+/** A call seen as the slice start..end of something that splits at multiples of `multipleOf`. */
+interface Split {
+  start: number;
+  end: number;
+  multipleOf: number;
+  /** Multiply-adds or element moves of the whole call, to weigh against a wake-up. */
+  work: number;
+  /** The call's arguments for the sub-slice from..to. */
+  slice(from: number, to: number): number[];
+}
+
+/** A kernel with a split range: slices set its xStart/xEnd. */
+function rowSplit(name: KernelName, args: readonly number[], range: KernelRange): Split {
+  const start = args[range.start];
+  const end = args[range.end];
+  return {
+    start,
+    end,
+    multipleOf: range.multipleOf,
+    work: workOf(name, args, end - start),
+    slice(from, to) {
+      const out = [...args];
+      out[range.start] = from;
+      out[range.end] = to;
+      return out;
+    },
+  };
+}
+
+/**
+ * Elements an elementwise kernel's slice is cut at: 16, so every element keeps its place among
+ * the SIMD body and the tail, and pointers keep their alignment to 64 bytes.
+ */
+const ELEMENT_MULTIPLE = 16;
+/** Element moves an elementwise element counts for, beside a GEMM's multiply-add. */
+const ELEMENT_WEIGHT = 2;
+
+/** An elementwise kernel: slices advance its pointers (those not 0) and set its count. */
+function elementSplit(args: readonly number[], elements: ElementSplit): Split {
+  const n = args[elements.count];
+  return {
+    start: 0,
+    end: n,
+    multipleOf: ELEMENT_MULTIPLE,
+    work: n * ELEMENT_WEIGHT,
+    slice(from, to) {
+      const out = [...args];
+      for (const p of elements.pointers) if (out[p] !== 0) out[p] += from * 4;
+      out[elements.count] = to - from;
+      return out;
+    },
+  };
 }
 
 /** One worker's view of its slot, and its own GEMM workspace. */
@@ -156,20 +210,24 @@ export class ThreadPool implements Dispatcher {
     args: readonly number[],
     range: KernelRange | undefined,
     direct: DirectCall,
+    elements?: ElementSplit,
   ): number | void {
-    if (range === undefined || this.closed) return direct(args);
-    const start = args[range.start];
-    const end = args[range.end];
-    const rows = end - start;
-    const byWork = Math.floor(workOf(name, args, rows) / MIN_WORK_PER_THREAD);
-    const byRows = Math.floor(rows / range.multipleOf);
-    const parts = Math.min(this.threads, byWork, byRows);
+    if (this.closed) return direct(args);
+    let split: Split;
+    if (range !== undefined) split = rowSplit(name, args, range);
+    else if (elements !== undefined) split = elementSplit(args, elements);
+    else return direct(args);
+    const { start, end, multipleOf } = split;
+    const parts = Math.min(
+      this.threads,
+      Math.floor(split.work / MIN_WORK_PER_THREAD),
+      Math.floor((end - start) / multipleOf),
+    );
     if (parts < 2) return direct(args);
     const workers = this.claim(parts - 1);
     if (workers.length === 0) return direct(args);
-    const chunks = workers.length + 1;
-    const step = Math.ceil(rows / chunks / range.multipleOf) * range.multipleOf;
-    const kernelId = SPLIT_KERNELS.indexOf(name as (typeof SPLIT_KERNELS)[number]);
+    const step = Math.ceil((end - start) / (workers.length + 1) / multipleOf) * multipleOf;
+    const kernelId = SPLIT_KERNELS.indexOf(name);
     const busy: number[] = [];
     workers.forEach((w, n) => {
       const from = start + (n + 1) * step;
@@ -178,10 +236,10 @@ export class ThreadPool implements Dispatcher {
         Atomics.store(slot.ints, STATE, SlotState.Idle);
         return;
       }
-      slot.args.set(args);
-      slot.args[range.start] = from;
-      slot.args[range.end] = Math.min(from + step, end);
-      if (range.workspace >= 0) slot.args[range.workspace] = this.workspaceFor(w);
+      slot.args.set(split.slice(from, Math.min(from + step, end)));
+      if (range !== undefined && range.workspace >= 0) {
+        slot.args[range.workspace] = this.workspaceFor(w);
+      }
       slot.ints[KERNEL] = kernelId;
       slot.ints[ARG_COUNT] = args.length;
       Atomics.store(slot.ints, STATE, SlotState.Job);
@@ -189,11 +247,9 @@ export class ThreadPool implements Dispatcher {
       busy.push(w);
     });
     if (busy.length > 0) this.splitCalls++;
-    const mine = [...args];
-    mine[range.end] = Math.min(start + step, end);
     let failure: Error | null = null;
     try {
-      direct(mine);
+      direct(split.slice(start, Math.min(start + step, end)));
     } catch (error) {
       failure = error as Error;
     }

@@ -5,7 +5,7 @@
  * → JOB (the caller, arguments written) → DONE or FAILED (the worker) → IDLE (the caller); an idle
  * worker that times out moves IDLE → STOPPED itself and exits.
  */
-import { KERNEL_RANGES } from "../bindings/mod.ts";
+import { KERNEL_ELEMENT_SPLITS, KERNEL_RANGES } from "../bindings/mod.ts";
 
 /** Slot states. */
 export const SlotState = {
@@ -36,8 +36,11 @@ export const MAX_ARGS = 40;
 export const ERROR_OFFSET = ARGS_OFFSET + MAX_ARGS * 8;
 export const ERROR_BYTES = SLOT_BYTES - ERROR_OFFSET;
 
-/** The kernels a worker can run (those with a split range), by id. */
-export const SPLIT_KERNELS = Object.keys(KERNEL_RANGES) as (keyof typeof KERNEL_RANGES)[];
+/** The kernels a worker can run (those with a split range or an element split), by id. */
+export const SPLIT_KERNELS: readonly string[] = [
+  ...Object.keys(KERNEL_RANGES),
+  ...Object.keys(KERNEL_ELEMENT_SPLITS),
+];
 
 /** What the caller posts to a new worker. */
 export interface WorkerStart {
