@@ -1,11 +1,12 @@
 /**
- * Models from a folder (Deno only): every subdirectory with a `config.json` is a model named after
- * it. Names are checked against `MODEL_NAME_PATTERN` and every path is resolved (symlinks
+ * Models from a folder (Deno only): every subdirectory with a `config.json` (an edgegrad model) or a
+ * `model.onnx` (an imported ONNX graph, see onnx_dir.ts) is a model named after it. Names are checked against `MODEL_NAME_PATTERN` and every path is resolved (symlinks
  * included) and must stay inside the folder (`inside_folder.ts`), so no name or link can reach
  * other files.
  */
 import { io } from "../runtime/api.ts";
 import { realPathOrNull, resolveInside } from "./inside_folder.ts";
+import { ONNX_FILE, onnxDirectoryModel } from "./onnx_dir.ts";
 import {
   disposeModel,
   isValidModelName,
@@ -44,9 +45,10 @@ export function directorySource(dir: string): ModelSource {
         if (!isValidModelName(entry.name) || entry.isFile) continue;
         try {
           const folder = await resolve(rootReal, entry.name, "");
-          if (folder !== null && (await resolve(rootReal, entry.name, io.CONFIG_FILE)) !== null) {
-            names.push(entry.name);
-          }
+          const isModel = folder !== null &&
+            ((await resolve(rootReal, entry.name, io.CONFIG_FILE)) !== null ||
+              (await resolve(rootReal, entry.name, ONNX_FILE)) !== null);
+          if (isModel) names.push(entry.name);
         } catch {
           // A link that leads outside the folder is not a model of this folder.
         }
@@ -63,11 +65,22 @@ export function directorySource(dir: string): ModelSource {
         throw new ModelNotFoundError(`no model ${JSON.stringify(name)} in ${dir}`);
       }
       const configPath = await resolve(rootReal, name, io.CONFIG_FILE);
+      const onnxPath = await resolve(rootReal, name, ONNX_FILE);
+      if (onnxPath !== null) {
+        const [onnx, configText] = await Promise.all([
+          Deno.readFile(onnxPath),
+          configPath === null ? null : Deno.readTextFile(configPath),
+        ]);
+        return await onnxDirectoryModel(onnx, configText, {
+          onnx: `${dir}/${name}/${ONNX_FILE}`,
+          config: `${dir}/${name}/${io.CONFIG_FILE}`,
+        });
+      }
       const weightsPath = await resolve(rootReal, name, io.WEIGHTS_FILE);
       if (configPath === null || weightsPath === null) {
         throw new ModelNotFoundError(
           `${dir}/${name} is not a model directory (it needs ${io.CONFIG_FILE} and ` +
-            `${io.WEIGHTS_FILE})`,
+            `${io.WEIGHTS_FILE}, or ${ONNX_FILE})`,
         );
       }
       const [configText, weights] = await Promise.all([

@@ -10,12 +10,19 @@ import { type AppState, MODEL_VERSION } from "./state.ts";
 /** The platform named in model metadata. */
 const PLATFORM = "edgegrad";
 
-/** A model's metadata as the protocol gives it: inputs, outputs (with a batch dim of -1), labels. */
+/**
+ * A model's metadata as the protocol gives it: inputs, outputs (with a batch dim of -1), labels.
+ * An imported ONNX graph (onnx_dir.ts) is platform "onnx" and adds its graph's own inputs and
+ * outputs (names, types, dims) under parameters.onnx.
+ */
 function metadata(served: ServedModel, maxBatch: number) {
+  // onnx_dir.ts records the graph's inputs and outputs as metadata.onnx.
+  const graph = served.config.metadata?.onnx;
+  const onnx = graph === undefined ? {} : { onnx: graph };
   return {
     name: served.name,
     versions: [MODEL_VERSION],
-    platform: PLATFORM,
+    platform: graph === undefined ? PLATFORM : "onnx",
     inputs: [{ name: INPUT_NAME, datatype: "FP32", shape: [-1, ...served.inputShape] }],
     outputs: served.outputs.map((name) => ({
       name,
@@ -26,6 +33,7 @@ function metadata(served: ServedModel, maxBatch: number) {
       labels: served.config.labels ?? null,
       preprocessing: served.config.preprocessing ?? null,
       max_batch_size: maxBatch,
+      ...onnx,
     },
   };
 }
