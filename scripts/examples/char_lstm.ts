@@ -28,7 +28,7 @@ import {
 import { exampleArgs, liveCallbacks } from "./live_flag.ts";
 import { brownText } from "./brown_corpus.ts";
 import { CharLSTM } from "./char_lstm_model.ts";
-import { seededRandom } from "./seeded_random.ts";
+import { mulberry32 as seededRandom } from "../../runtime/seeded_uniform.ts";
 
 /** Characters per training window. */
 export const WINDOW = 64;

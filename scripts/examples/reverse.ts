@@ -26,7 +26,7 @@ import {
   viz,
 } from "../../runtime/mod.ts";
 import { exampleArgs, liveCallbacks } from "./live_flag.ts";
-import { seededRandom } from "./seeded_random.ts";
+import { mulberry32 as seededRandom } from "../../runtime/seeded_uniform.ts";
 
 /** Digits 0..9 are tokens 0..9; the separator between a sequence and its reversal is token 10. */
 export const SEPARATOR = 10;
