@@ -5,15 +5,17 @@
  * and served like a native model; its KServe metadata comes from the graph's inputs and outputs.
  */
 import { io } from "../runtime/api.ts";
+import {
+  checkInputShape,
+  checkLabels,
+  checkObject,
+  isPlainObject,
+} from "../runtime/io/config_checks.ts";
 
 /** The ONNX file of a model directory. */
 export const ONNX_FILE = "model.onnx";
 
 const CONFIG_KEYS = new Set(["inputShape", "labels", "preprocessing", "metadata"]);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /** Reads the optional serving config of an ONNX directory, checking each field. */
 function servingConfig(text: string | null, where: string): Record<string, unknown> {
@@ -32,38 +34,24 @@ function servingConfig(text: string | null, where: string): Record<string, unkno
         [...CONFIG_KEYS].join(", "),
     );
   }
-  const labels = parsed.labels;
-  if (
-    labels !== undefined && !(Array.isArray(labels) && labels.every((l) => typeof l === "string"))
-  ) {
-    throw new Error(`${where}: labels must be an array of strings`);
-  }
-  for (const key of ["preprocessing", "metadata"]) {
-    if (parsed[key] !== undefined && !isPlainObject(parsed[key])) {
-      throw new Error(`${where}: ${key} must be an object`);
-    }
-  }
+  if (parsed.inputShape !== undefined) checkInputShape(parsed.inputShape, where);
+  checkLabels(parsed.labels, where);
+  for (const key of ["preprocessing", "metadata"]) checkObject(parsed[key], key, where);
   return parsed;
 }
 
-/** One sample's input shape: config.json's, else the graph input's dims after the batch dim. */
-function inputShapeOf(
-  model: io.OnnxModule,
-  given: unknown,
-  where: string,
-): number[] {
+/**
+ * One sample's input shape: config.json's (already checked), else the graph input's dims after
+ * the batch dim.
+ */
+function inputShapeOf(model: io.OnnxModule, given: unknown, where: string): number[] {
   if (model.inputs.length !== 1) {
     throw new Error(
       `${where}: the graph has ${model.inputs.length} inputs; the server feeds one ` +
         `(${model.inputs.map((i) => i.name).join(", ")})`,
     );
   }
-  if (given !== undefined) {
-    if (!Array.isArray(given) || !given.every((d) => Number.isInteger(d) && d > 0)) {
-      throw new Error(`${where}: inputShape must be an array of positive integers`);
-    }
-    return [...given];
-  }
+  if (given !== undefined) return [...(given as number[])];
   const dims = model.inputs[0].shape;
   const sample = dims?.slice(1) ?? null;
   if (sample === null || !sample.every((d) => typeof d === "number" && d > 0)) {

@@ -86,7 +86,10 @@ Deno.test("a bad config.json beside model.onnx is refused; without one the graph
     errors.length = 0;
     const second = await registryFromDirectory(dir, { onError: (_n, e) => errors.push(e.message) });
     assert.deepEqual(second.names(), ["mlp", "mlp-onnx"]);
-    assert.match(errors[0], /inputShape must be an array of positive integers/);
+    assert.match(
+      errors[0],
+      /cnn-onnx\/config\.json: inputShape must be an array of positive integers/,
+    );
     const meta = await (await createApp({ registry: second }).request("/v2/models/mlp-onnx"))
       .json();
     assert.deepEqual(meta.inputs[0].shape, [-1, 4]);

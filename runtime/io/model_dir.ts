@@ -13,6 +13,7 @@ import { saveSafetensors } from "./safetensors_file.ts";
 import { joinPath, type PathLike, readFileNamed, writeFileAtomic } from "./files.ts";
 import { getRandomState, setRandomState } from "./random_state.ts";
 import { checkOptions, type OptionKeys } from "../options.ts";
+import { checkInputShape, checkLabels, checkObject, isPlainObject } from "./config_checks.ts";
 
 /** The architecture file's name in a model directory. */
 export const CONFIG_FILE = "config.json";
@@ -56,40 +57,6 @@ const SAVE_KEYS: OptionKeys<SaveOptions> = {
   preprocessing: true,
   metadata: true,
 };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function checkInputShape(shape: unknown, where: string): number[] {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(
-      `${where}: inputShape must be an array of positive integers (one sample, no batch dim), ` +
-        `got ${JSON.stringify(shape)}`,
-    );
-  }
-  return [...shape];
-}
-
-function checkLabels(labels: unknown, where: string): string[] | undefined {
-  if (labels === undefined) return undefined;
-  if (!Array.isArray(labels) || !labels.every((l) => typeof l === "string")) {
-    throw new Error(`${where}: labels must be an array of strings, got ${JSON.stringify(labels)}`);
-  }
-  return [...labels];
-}
-
-function checkObject(
-  value: unknown,
-  field: string,
-  where: string,
-): Record<string, unknown> | undefined {
-  if (value === undefined) return undefined;
-  if (!isPlainObject(value)) {
-    throw new Error(`${where}: ${field} must be an object, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
 
 /**
  * Saves a model as a directory (created if missing): `config.json` and `model.safetensors`.
