@@ -1,6 +1,7 @@
 /** Tensor-level calls of the random-number kernels (assembly/random.ts). */
 import { backend } from "../backend.ts";
 import { callKernel } from "../dispatch.ts";
+import { readWords, writeWords } from "../memory.ts";
 import { Tensor } from "../../tensor.ts";
 
 /** Fills with U[low, high) from the module's seeded generator. */
@@ -30,7 +31,7 @@ export function readRandomState(): [number, number, number, number] {
   const ptr = b.allocator.alloc(16);
   try {
     callKernel("getRandomState", ptr);
-    const words = b.i32.subarray(ptr >>> 2, (ptr >>> 2) + 4);
+    const words = readWords(ptr, 4, "int32");
     return [words[0] >>> 0, words[1] >>> 0, words[2] >>> 0, words[3] >>> 0];
   } finally {
     b.allocator.free(ptr);
@@ -42,7 +43,7 @@ export function writeRandomState(state: readonly number[]): void {
   const b = backend();
   const ptr = b.allocator.alloc(16);
   try {
-    b.i32.set(state.map((w) => w | 0), ptr >>> 2);
+    writeWords(ptr, state.map((w) => w | 0), "int32");
     callKernel("setRandomState", ptr);
   } finally {
     b.allocator.free(ptr);

@@ -1,5 +1,5 @@
 /** Copies between JavaScript arrays and tensors in linear memory. */
-import { backend } from "../backend.ts";
+import { writeWords } from "../memory.ts";
 import { type DType, Tensor } from "../../tensor.ts";
 
 /** Copies a typed array into a new tensor. */
@@ -9,7 +9,6 @@ export function fromArray(
   dtype: DType,
 ): Tensor {
   const out = Tensor.empty(shape, dtype);
-  const b = backend();
-  (dtype === "int32" ? b.i32 : b.f32).set(values, out.ptr >>> 2);
+  writeWords(out.ptr, values, dtype);
   return out;
 }

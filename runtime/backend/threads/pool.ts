@@ -28,8 +28,9 @@ import {
 } from "./protocol.ts";
 
 /**
- * Multiply-adds (or element moves) below which a slice is not worth a worker's wake-up. Measured
- * with `scripts/bench/thread_threshold.ts`: the GEMM size from which 2 threads beat 1.
+ * Multiply-adds (or element moves) below which a slice is not worth a worker's wake-up. A first
+ * estimate (a wake-up costs some microseconds, a 64k multiply-add slice about two), not yet
+ * measured by a sweep of call sizes.
  */
 export const MIN_WORK_PER_THREAD = 1 << 16;
 
