@@ -35,6 +35,7 @@ const sourcesTime = Math.max(
   await outputTime(new URL("asconfig.json", root)),
 );
 
+let rebuilt = false;
 for (const target of ["relaxed", "simd", "relaxed-threads"]) {
   const out = new URL(`build/kernels.${target}.wasm`, root);
   const declarations = new URL(`build/kernels.${target}.d.ts`, root);
@@ -59,7 +60,16 @@ for (const target of ["relaxed", "simd", "relaxed-threads"]) {
   }
   if (messages.trim()) console.error(messages);
   console.error(`build_wasm: wrote build/kernels.${target}.wasm`);
+  rebuilt = true;
 }
+
+// The bindings follow from the builds, assembly's doc comments and the generator: when none of
+// them changed since the last generation (its stamp), there is nothing to regenerate.
+const stamp = new URL("build/bindings.stamp", root);
+const generatorTime = await outputTime(new URL("scripts/kernel_bindings.ts", root));
+const bindingsFresh = (await outputTime(stamp)) >
+  Math.max(sourcesTime, generatorTime, await outputTime(new URL("build/kernels.simd.d.ts", root)));
+if (!strict && !rebuilt && bindingsFresh) Deno.exit(0);
 
 /** Formats TypeScript text with the project's `deno fmt` settings. */
 async function formatted(text: string): Promise<string> {
@@ -89,8 +99,9 @@ const declarationsOf = async (target: string) =>
   JSON.stringify(
     parseDeclarations(await Deno.readTextFile(new URL(`build/kernels.${target}.d.ts`, root))),
   );
+const simdDeclarations = await declarationsOf("simd");
 for (const target of ["relaxed", "relaxed-threads"]) {
-  if (await declarationsOf(target) !== await declarationsOf("simd")) {
+  if (await declarationsOf(target) !== simdDeclarations) {
     console.error(`build_wasm: the ${target} and plain SIMD builds export different functions`);
     Deno.exit(1);
   }
@@ -119,3 +130,4 @@ if (stale.length > 0) {
   );
   Deno.exit(1);
 }
+await Deno.writeTextFile(stamp, "");
